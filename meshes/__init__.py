@@ -1,0 +1,25 @@
+"""Grids, shapes, rasterized geometry and topology (``fluxoid.meshes``).
+
+This layer knows nothing of solvers: it turns shapes or images into a
+:class:`Geometry` (cell masks, sub-cell boundary positions, penetration
+depth, holes) that the formulations in :mod:`fluxoid.solvers` discretize.
+"""
+
+from .geometry import Geometry, Hole
+from .grid import Grid
+from .library import (
+    bar,
+    cylinder,
+    from_mask,
+    hollow_cylinder,
+    plate_with_holes,
+    slab,
+    square_washer,
+)
+from .shapes import Annulus, Difference, Disk, Intersection, Polygon, Rectangle, Shape, Union
+
+__all__ = [
+    "Geometry", "Hole", "Grid", "Shape", "Disk", "Annulus", "Rectangle", "Polygon", "Union",
+    "Intersection", "Difference", "slab", "cylinder", "hollow_cylinder", "bar", "square_washer",
+    "plate_with_holes", "from_mask",
+]

@@ -1,0 +1,259 @@
+"""Solutions: fields, currents and the derived physics of a solve."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .constants import PHI0
+from .errors import ParameterError
+from .meshes.geometry import Geometry
+from .meshes.grid import Grid
+
+FORMAT_VERSION = 1
+
+
+class Solution:
+    """The solution of the axial problem (long conductors, B = Bz(x, y)).
+
+    Attributes
+    ----------
+    geometry : Geometry
+    applied_field : float
+        Ba (T).
+    fluxoid_numbers : ndarray of int
+        n_k imposed on each hole.
+    x, y : ndarray
+        Cell-centre coordinates (m).
+    B : ndarray (nx, ny)
+        Bz (T) on every cell: the solution in the superconductor, the
+        uniform value of each hole inside it, Ba outside.
+    hole_field : ndarray
+        The uniform field b_k in each hole (T).
+    residual : float
+        Final relative residual ||rhs - A x|| / ||rhs||.
+    iterations : int
+    method : str
+    """
+
+    def __init__(self, geometry: Geometry, B: np.ndarray, hole_field: np.ndarray, *,
+                 applied_field: float, fluxoid_numbers, vortices=(), sources=(),
+                 residual: float = float("nan"), iterations: int = 0, method: str = "",
+                 operator=None, version: str | None = None):
+        from . import __version__
+
+        self.geometry = geometry
+        self.B = B
+        self.hole_field = np.asarray(hole_field, dtype=float)
+        self.applied_field = float(applied_field)
+        self.fluxoid_numbers = np.asarray(fluxoid_numbers, dtype=np.int64)
+        self.vortices = tuple(tuple(v) for v in vortices)
+        self._sources = tuple(sources)
+        self.residual = float(residual)
+        self.iterations = int(iterations)
+        self.method = method
+        self._operator = operator
+        self.version = version or __version__
+        self.units = {"x": "m", "y": "m", "B": "T", "J": "A/m^2", "hole_flux": "Wb",
+                      "fluxoid": "Wb", "energy": "J/m"}
+
+    # -- coordinates ------------------------------------------------------------------------
+    @property
+    def x(self) -> np.ndarray:
+        return self.geometry.grid.x
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.geometry.grid.y
+
+    @property
+    def operator(self):
+        if self._operator is None:
+            from .solvers.axial import build_operator
+
+            self._operator = build_operator(self.geometry)
+        return self._operator
+
+    # -- fields -----------------------------------------------------------------------------
+    @cached_property
+    def J(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Jx, Jy) at cell centres (A/m^2): mu0 J = (dB/dy, -dB/dx); zero in vacuum."""
+        from .solvers.axial import current_density
+
+        return current_density(self.operator, self.B, self.applied_field)
+
+    @property
+    def current_magnitude(self) -> np.ndarray:
+        jx, jy = self.J
+        return np.hypot(jx, jy)
+
+    @property
+    def max_current_density(self) -> float:
+        """Largest |J| on the grid (A/m^2)."""
+        return float(self.current_magnitude.max())
+
+    def field_at(self, x, y) -> np.ndarray:
+        """Bz (T) at points, by bilinear interpolation of the cell values.
+
+        Points outside the grid get the applied field. ``x`` and ``y`` broadcast.
+        """
+        from scipy.interpolate import RegularGridInterpolator
+
+        xx, yy = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
+        g = self.geometry.grid
+        xs, ys, B = g.x, g.y, self.B
+        # pad one cell so points up to the grid's outer edge interpolate
+        xs = np.concatenate([[xs[0] - g.spacing], xs, [xs[-1] + g.spacing]])
+        ys = np.concatenate([[ys[0] - g.spacing], ys, [ys[-1] + g.spacing]])
+        Bp = np.pad(B, 1, mode="wrap" if any(g.periodic) else "edge")
+        if not g.periodic[0]:
+            Bp[0, :], Bp[-1, :] = Bp[1, :], Bp[-2, :]
+        if not g.periodic[1]:
+            Bp[:, 0], Bp[:, -1] = Bp[:, 1], Bp[:, -2]
+        px = xx
+        py = yy
+        x0, x1, y0, y1 = g.extent
+        if g.periodic[0]:
+            px = x0 + np.mod(xx - x0, x1 - x0)
+        if g.periodic[1]:
+            py = y0 + np.mod(yy - y0, y1 - y0)
+        f = RegularGridInterpolator((xs, ys), Bp, bounds_error=False, fill_value=self.applied_field)
+        return f(np.stack([px.ravel(), py.ravel()], axis=-1)).reshape(xx.shape)
+
+    # -- derived physics -------------------------------------------------------------------
+    @property
+    def hole_flux(self) -> np.ndarray:
+        """Magnetic flux through each hole (Wb): its area times its uniform field."""
+        return np.array([h.area for h in self.geometry.holes]) * self.hole_field
+
+    @cached_property
+    def _fluxoid_measured(self):
+        from .solvers.axial import measure_fluxoid
+
+        return measure_fluxoid(self.operator, self.B, self.hole_field, self.applied_field,
+                               self._sources)
+
+    @property
+    def fluxoid(self) -> np.ndarray:
+        """Fluxoid of each hole (Wb), measured on a contour two cells into the wall:
+        flux inside it plus the circulation of mu0 lambda^2 J (PHYSICS.md section 4)."""
+        return self._fluxoid_measured[0]
+
+    @property
+    def fluxoid_in_quanta(self) -> np.ndarray:
+        return self.fluxoid / PHI0
+
+    @cached_property
+    def energy(self) -> float:
+        """Gibbs free energy per unit length (J/m), relative to the field-free state:
+        G = (1/2 mu0) integral [(B - Ba)^2 + lambda^2 |grad B|^2] dA over superconductor
+        and holes (PHYSICS.md problem A)."""
+        from .solvers.axial import energy
+
+        return energy(self.operator, self.B, self.hole_field, self.applied_field)
+
+    @property
+    def total_flux(self) -> float:
+        """Flux of B through the superconductor and its holes (Wb)."""
+        op = self.operator
+        sc = self.geometry.superconductor
+        h2 = self.geometry.grid.spacing ** 2
+        return float(h2 * (np.sum(op.mass[sc] * self.B[sc]) + np.sum(op.hole_mass * self.hole_field)))
+
+    # -- output -----------------------------------------------------------------------------
+    def plot(self, **kwargs):
+        """B map (mT, outline drawn), |J| map with streamlines, and a line cut.
+
+        Returns a matplotlib Figure. Keywords go to :func:`fluxoid.plotting.plot_solution`.
+        """
+        from .plotting import plot_solution
+
+        return plot_solution(self, **kwargs)
+
+    def summary(self) -> dict:
+        """The headline numbers as plain Python values (SI units)."""
+        return {
+            "geometry": self.geometry.name,
+            "grid": [self.geometry.grid.nx, self.geometry.grid.ny],
+            "spacing_m": self.geometry.grid.spacing,
+            "applied_field_T": self.applied_field,
+            "fluxoid_numbers": self.fluxoid_numbers.tolist(),
+            "hole_flux_Wb": self.hole_flux.tolist(),
+            "hole_flux_Phi0": (self.hole_flux / PHI0).tolist(),
+            "fluxoid_Phi0": self.fluxoid_in_quanta.tolist(),
+            "max_current_density_A_per_m2": self.max_current_density,
+            "energy_J_per_m": self.energy,
+            "residual": self.residual,
+            "iterations": self.iterations,
+            "method": self.method,
+            "fluxoid_version": self.version,
+        }
+
+    def save(self, path) -> Path:
+        """Write the solution, its inputs and units to one ``.npz`` file."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(".npz")
+        g = self.geometry
+        meta = {
+            "format": FORMAT_VERSION,
+            "kind": "axial",
+            "fluxoid_version": self.version,
+            "name": g.name,
+            "grid": {"nx": g.grid.nx, "ny": g.grid.ny, "spacing": g.grid.spacing,
+                     "origin": list(g.grid.origin), "periodic": list(g.grid.periodic)},
+            "coherence_length": g.coherence_length,
+            "applied_field": self.applied_field,
+            "fluxoid_numbers": self.fluxoid_numbers.tolist(),
+            "vortices": [list(v) for v in self.vortices],
+            "sources": [list(s) for s in self._sources],
+            "residual": self.residual,
+            "iterations": self.iterations,
+            "method": self.method,
+            "units": self.units,
+        }
+        np.savez_compressed(
+            path,
+            meta=np.array(json.dumps(meta)),
+            superconductor=g.superconductor,
+            penetration_depth=g.penetration_depth,
+            sdf=g.sdf,
+            theta=g.theta,
+            fraction=g.fraction,
+            B=self.B,
+            hole_field=self.hole_field,
+        )
+        return path
+
+    @classmethod
+    def load(cls, path) -> Solution:
+        """Read a solution written by :meth:`save`."""
+        with np.load(Path(path), allow_pickle=False) as f:
+            meta = json.loads(str(f["meta"]))
+            if meta.get("kind") != "axial":
+                raise ParameterError(f"{path} does not hold an axial fluxoid solution")
+            gm = meta["grid"]
+            grid = Grid(gm["nx"], gm["ny"], gm["spacing"], tuple(gm["origin"]),
+                        tuple(bool(p) for p in gm["periodic"]))
+            lam = np.where(f["superconductor"], f["penetration_depth"], 1.0)
+            geo = Geometry(grid, f["superconductor"], lam,
+                           coherence_length=meta["coherence_length"], name=meta["name"],
+                           precomputed={"sdf": f["sdf"], "theta": f["theta"],
+                                        "fraction": f["fraction"]})
+            return cls(geo, f["B"].copy(), f["hole_field"].copy(),
+                       applied_field=meta["applied_field"],
+                       fluxoid_numbers=meta["fluxoid_numbers"],
+                       vortices=meta["vortices"],
+                       sources=[tuple(s) for s in meta["sources"]],
+                       residual=meta["residual"], iterations=meta["iterations"],
+                       method=meta["method"], version=meta["fluxoid_version"])
+
+    def __repr__(self) -> str:
+        return (f"Solution({self.geometry.name!r}, Ba={self.applied_field:.4g} T, "
+                f"n={self.fluxoid_numbers.tolist()}, residual={self.residual:.2e})")
+
+
+__all__ = ["Solution"]
