@@ -37,7 +37,7 @@ def slab(thickness: float, *, penetration_depth, spacing: float, coherence_lengt
         periodic=(False, True),
         domain=(-half, half, 0.0, 4.0 * h),
         coherence_length=coherence_length,
-        name=f"slab d={d:.4g} m",
+        name=f"slab d = {d / 1e-6:.4g} um",
     )
 
 
@@ -49,7 +49,7 @@ def cylinder(radius: float, *, penetration_depth, spacing: float, coherence_leng
         penetration_depth=penetration_depth,
         spacing=spacing,
         coherence_length=coherence_length,
-        name=f"cylinder R={r:.4g} m",
+        name=f"cylinder R = {r / 1e-6:.4g} um",
     )
 
 
@@ -67,7 +67,7 @@ def hollow_cylinder(
         penetration_depth=penetration_depth,
         spacing=spacing,
         coherence_length=coherence_length,
-        name=f"hollow cylinder a={a:.4g} m b={b:.4g} m",
+        name=f"hollow cylinder a = {a / 1e-6:.4g} um, b = {b / 1e-6:.4g} um",
     )
     return _expect_holes(geo, 1, "hollow_cylinder")
 
@@ -82,7 +82,7 @@ def bar(width: float, height: float, *, penetration_depth, spacing: float,
         penetration_depth=penetration_depth,
         spacing=spacing,
         coherence_length=coherence_length,
-        name=f"bar {w:.4g} x {t:.4g} m",
+        name=f"bar {w / 1e-6:.4g} x {t / 1e-6:.4g} um",
     )
 
 
@@ -98,7 +98,7 @@ def square_washer(outer_side: float, inner_side: float, *, penetration_depth, sp
         penetration_depth=penetration_depth,
         spacing=spacing,
         coherence_length=coherence_length,
-        name=f"square washer {so:.4g}/{si:.4g} m",
+        name=f"square washer {so / 1e-6:.4g} / {si / 1e-6:.4g} um",
     )
     return _expect_holes(geo, 1, "square_washer")
 

@@ -170,9 +170,6 @@ class Polygon(Shape):
         if np.allclose(v[0], v[-1]):
             v = v[:-1]
         n = len(v)
-        area = 0.5 * np.sum(v[:, 0] * np.roll(v[:, 1], -1) - np.roll(v[:, 0], -1) * v[:, 1])
-        if abs(area) == 0.0:
-            raise ParameterError("vertices enclose no area")
         for i in range(n):
             for j in range(i + 2, n):
                 if i == 0 and j == n - 1:
@@ -181,6 +178,9 @@ class Polygon(Shape):
                     raise GeometryError(
                         f"polygon edges {i} and {j} cross: vertices must describe a simple polygon"
                     )
+        area = 0.5 * np.sum(v[:, 0] * np.roll(v[:, 1], -1) - np.roll(v[:, 0], -1) * v[:, 1])
+        if abs(area) == 0.0:
+            raise ParameterError("vertices enclose no area")
         self.vertices = v
 
     def sdf(self, x, y):

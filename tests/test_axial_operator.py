@@ -1,0 +1,77 @@
+"""The discrete operator: symmetric positive definite, matrix-free == assembled,
+iterative == direct, second-order geometry."""
+
+import numpy as np
+import pytest
+import scipy.sparse.linalg as spla
+
+import fluxoid as fx
+from fluxoid.solvers.axial import build_operator
+
+LAM = 0.2e-6
+
+
+def _geometries():
+    yield fx.meshes.hollow_cylinder(1e-6, 1.5e-6, penetration_depth=LAM, spacing=LAM / 4)
+    yield fx.meshes.plate_with_holes(3e-6, 1.2e-6, 2, hole_radius=0.3e-6, penetration_depth=LAM,
+                                     spacing=LAM / 4)
+    yield fx.meshes.slab(1e-6, penetration_depth=LAM, spacing=LAM / 4)
+    two = fx.meshes.Disk(0.5e-6) | fx.meshes.Disk(0.3e-6, center=(1.0e-6, 0.0))
+    yield fx.meshes.Geometry.from_shapes([fx.meshes.Disk(0.5e-6), fx.meshes.Disk(0.3e-6, center=(1.0e-6, 0))],
+                                         penetration_depth=[LAM, 2 * LAM], spacing=LAM / 4)
+    del two
+
+
+@pytest.mark.parametrize("geo", list(_geometries()), ids=["hollow", "plate", "slab", "two-materials"])
+def test_operator_is_spd_and_matrix_free_equals_assembled(geo):
+    op = build_operator(geo)
+    A = op.matrix()
+    assert abs(A - A.T).max() <= 1e-14 * abs(A).max()
+    lmin = spla.eigsh(A.tocsc(), k=1, sigma=0, which="LM", return_eigenvectors=False)[0]
+    assert lmin > 0
+    rng = np.random.default_rng(1)
+    u = np.where(op.unknown, rng.standard_normal(op.shape), 0.0)
+    b = rng.standard_normal(op.n_holes)
+    out_u, out_b = np.empty_like(u), np.empty_like(b)
+    op.apply(u, b, out_u, out_b)
+    y = A @ op.pack(u, b)
+    assert np.allclose(op.pack(out_u, out_b), y, rtol=0, atol=1e-13 * np.abs(y).max())
+    assert np.all(out_u[~op.unknown] == 0)
+
+
+def test_iterative_agrees_with_direct():
+    geo = fx.meshes.plate_with_holes(3e-6, 1.2e-6, 2, hole_radius=0.3e-6, penetration_depth=LAM,
+                                     spacing=LAM / 6)
+    d = fx.solve(geo, applied_field=0.5e-3, fluxoid=[1, -1], method="direct")
+    c = fx.solve(geo, applied_field=0.5e-3, fluxoid=[1, -1], method="cg", tol=1e-11)
+    assert d.method == "direct" and c.method == "cg"
+    assert c.residual <= 1e-10 and c.iterations > 1
+    assert np.allclose(c.B, d.B, rtol=0, atol=1e-8 * np.abs(d.B).max())
+    assert np.allclose(c.hole_flux, d.hole_flux, rtol=1e-8)
+
+
+def test_default_tolerance_is_1e10():
+    geo = fx.meshes.hollow_cylinder(1e-6, 1.5e-6, penetration_depth=LAM, spacing=LAM / 6)
+    sol = fx.solve(geo, applied_field=0.5e-3, fluxoid=[1], method="cg")
+    assert sol.residual <= 1e-10
+
+
+def test_hole_area_and_centroid_second_order():
+    a = 0.7e-6
+    errs = []
+    for k in (4, 8, 16, 32):
+        geo = fx.meshes.hollow_cylinder(a, 1.2e-6, penetration_depth=LAM, spacing=LAM / k)
+        errs.append(abs(geo.holes[0].area / (np.pi * a * a) - 1))
+        assert np.hypot(*geo.holes[0].centroid) < 1e-3 * a
+    p = -np.polyfit(np.log([4, 8, 16, 32]), np.log(errs), 1)[0]
+    assert p >= 1.8, errs
+
+
+def test_hole_order_is_left_to_right():
+    holes = [(1.0e-6, 0.0, 0.2e-6), (-1.0e-6, 0.0, 0.3e-6), (0.0, 0.0, 0.25e-6)]
+    geo = fx.meshes.plate_with_holes(3.2e-6, 1.2e-6, holes, penetration_depth=LAM, spacing=LAM / 4)
+    xs = [h.centroid[0] for h in geo.holes]
+    assert xs == sorted(xs)
+    areas = [h.area for h in geo.holes]
+    assert areas[0] == pytest.approx(np.pi * 0.3e-6**2, rel=2e-2)
+    assert areas[2] == pytest.approx(np.pi * 0.2e-6**2, rel=2e-2)
