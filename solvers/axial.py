@@ -270,30 +270,52 @@ def boundary_values(op: AxialOperator, B: np.ndarray, applied_field: float, b: n
     return vals
 
 
+def _lagrange_slope(t0, t1, t2, f0, f1, f2):
+    """Derivative at 0 of the parabola through (t0, f0), (t1, f1), (t2, f2)."""
+    return (-(t1 + t2) / ((t0 - t1) * (t0 - t2)) * f0
+            - (t0 + t2) / ((t1 - t0) * (t1 - t2)) * f1
+            - (t0 + t1) / ((t2 - t0) * (t2 - t1)) * f2)
+
+
 def current_density(op: AxialOperator, B: np.ndarray, applied_field: float) -> tuple[np.ndarray, np.ndarray]:
     """mu0 J = (dB/dy, -dB/dx) at cell centres, second order up to the boundary.
 
-    Derivatives use the three-point formula on the (possibly unequal) distances
-    to the neighbours, a boundary neighbour being the boundary point at theta h.
+    Each derivative is that of the parabola through three values along the
+    axis: the two neighbours, a boundary neighbour being the boundary point at
+    theta h with its boundary value. Where the boundary is closer than half a
+    cell (theta < 1/2) the parabola uses the boundary point and the two
+    interior cells behind the centre instead, so that the centre's own
+    O(h^2) error is not divided by the small distance theta h.
     """
     geo = op.geometry
     h = geo.grid.spacing
     sc = geo.superconductor
-    vals = boundary_values(op, B, applied_field, None)
-    dist = np.full((4,) + B.shape, h)
     per = geo.grid.periodic
+    vals = boundary_values(op, B, applied_field, None)
+    theta = np.maximum(geo.theta, THETA_MIN)
+    cut = np.zeros((4,) + B.shape, dtype=bool)
     for k, d in enumerate(DIRECTIONS):
-        nb_reg = neighbour(geo.region, d, per, -1)
-        cut = sc & (nb_reg != 0)
-        dist[k] = np.where(cut, np.maximum(geo.theta[k], THETA_MIN) * h, h)
+        cut[k] = sc & (neighbour(geo.region, d, per, -1) != 0)
 
-    def deriv(kp, km):
-        dp, dm = dist[kp], dist[km]
-        fp, fm, f0 = vals[kp], vals[km], B
-        return (dm**2 * (fp - f0) + dp**2 * (f0 - fm)) / (dp * dm * (dp + dm))
+    def axis_slope(kp, km):
+        dp = np.where(cut[kp], theta[kp], 1.0)
+        dm = np.where(cut[km], theta[km], 1.0)
+        slope = _lagrange_slope(dp, -dm, 0.0 * dp, vals[kp], vals[km], B) / h
+        for k_near, k_far, sign in ((kp, km, 1.0), (km, kp, -1.0)):
+            dfar = DIRECTIONS[k_far]
+            far1 = neighbour(B, dfar, per, 0.0)
+            far2 = neighbour(far1, dfar, per, 0.0)
+            reg2 = neighbour(neighbour(geo.region, dfar, per, -1), dfar, per, -1)
+            use = cut[k_near] & (theta[k_near] < 0.5) & ~cut[k_far] & (reg2 == 0)
+            if use.any():
+                t0 = sign * theta[k_near]
+                alt = _lagrange_slope(t0, -sign * np.ones_like(t0), -2.0 * sign * np.ones_like(t0),
+                                      vals[k_near], far1, far2) / h
+                slope = np.where(use, alt, slope)
+        return slope
 
-    dBdx = deriv(0, 1)
-    dBdy = deriv(2, 3)
+    dBdx = axis_slope(0, 1)
+    dBdy = axis_slope(2, 3)
     Jx = np.where(sc, dBdy / MU0, 0.0)
     Jy = np.where(sc, -dBdx / MU0, 0.0)
     return Jx, Jy
