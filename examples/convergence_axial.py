@@ -20,7 +20,7 @@ a, b, lam = 1.0e-6, 1.5e-6, 0.2e-6
 ref = HollowCylinder(a, b, lam)
 ks = np.array([4, 8, 16, 32, 64])
 fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
-for (n, Ba), mk in zip([(1, 0.0), (0, 0.5e-3), (2, 0.3e-3)], "os^"):
+for (n, Ba), mk in zip([(1, 0.0), (0, 0.5e-3), (2, 0.3e-3)], "os^", strict=True):
     ef, el = [], []
     for k in ks:
         geo = fx.meshes.hollow_cylinder(a, b, penetration_depth=lam, spacing=lam / k)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -298,7 +298,7 @@ def _penetration_array(penetration_depth, shapes, X, Y, inside) -> np.ndarray:
         if not np.all(np.isfinite(vals)) or np.any(vals <= 0):
             raise ParameterError(f"penetration_depth values must be positive and finite, got {vals}")
         lam = np.full(X.shape, np.nan)
-        for s, v in zip(reversed(shapes), reversed(vals.tolist())):
+        for s, v in zip(reversed(shapes), reversed(vals.tolist()), strict=True):
             lam[s.sdf(X, Y) < 0.0] = v
     lam[~inside] = np.nan
     if np.any(~np.isfinite(lam[inside])) or np.any(lam[inside] <= 0):

@@ -17,7 +17,7 @@ Shapes combine with operators::
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -39,7 +39,7 @@ def _merge_periodic(labels: np.ndarray, periodic: tuple[bool, bool]) -> np.ndarr
             pairs.append((a, np.roll(b, s)))
     for a, b in pairs:
         both = (a > 0) & (b > 0)
-        for u, v in set(zip(a[both].tolist(), b[both].tolist())):
+        for u, v in set(zip(a[both].tolist(), b[both].tolist(), strict=True)):
             ru, rv = find(u), find(v)
             if ru != rv:
                 parent[max(ru, rv)] = min(ru, rv)
@@ -145,7 +145,7 @@ def _merge_periodic_axis(labels: np.ndarray, periodic: tuple[bool, bool]) -> np.
         seams.append((labels[:, 0], labels[:, -1]))
     for a, b in seams:
         both = (a > 0) & (b > 0)
-        for u, v in set(zip(a[both].tolist(), b[both].tolist())):
+        for u, v in set(zip(a[both].tolist(), b[both].tolist(), strict=True)):
             ru, rv = find(u), find(v)
             if ru != rv:
                 parent[max(ru, rv)] = min(ru, rv)

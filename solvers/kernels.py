@@ -17,7 +17,6 @@ and hole unknowns are coupled through an edge list (see ``hole_apply``).
 from __future__ import annotations
 
 import numba as nb
-import numpy as np
 
 _OPTS = dict(cache=True, nogil=True, fastmath=False)
 

@@ -14,10 +14,28 @@ __version__ = "0.1.0"
 from . import errors, materials, meshes, solvers  # noqa: E402
 from .api import solve  # noqa: E402
 from .constants import (  # noqa: E402
-    HBAR, MU0, PHI0, A, G, T, mA, mm, mT, nH, nm, pH, uA, uT, um,
+    HBAR,
+    MU0,
+    PHI0,
+    A,
+    G,
+    T,
+    mA,
+    mm,
+    mT,
+    nH,
+    nm,
+    pH,
+    uA,
+    um,
+    uT,
 )
 from .errors import (  # noqa: E402
-    ConvergenceError, FluxoidWarning, GeometryError, ParameterError, VerificationError,
+    ConvergenceError,
+    FluxoidWarning,
+    GeometryError,
+    ParameterError,
+    VerificationError,
 )
 from .solution import Solution  # noqa: E402
 from .solvers.options import SolverOptions  # noqa: E402

@@ -8,7 +8,11 @@ import pytest
 
 import fluxoid as fx
 from fluxoid.errors import (
-    ConvergenceError, FluxoidWarning, GeometryError, ParameterError, ProblemFileError,
+    ConvergenceError,
+    FluxoidWarning,
+    GeometryError,
+    ParameterError,
+    ProblemFileError,
 )
 
 LAM = 0.2e-6
