@@ -150,11 +150,11 @@ class Geometry:
             outside = ndimage.distance_transform_edt(~sc) * h
             self.sdf = np.where(sc, 0.5 * h - inside, outside - 0.5 * h)
         if "theta" in pre and "fraction" in pre:
-            self.theta = np.asarray(pre["theta"], dtype=float)
+            self.theta = np.asarray(pre["theta"], dtype=np.float32)
             self.fraction = np.asarray(pre["fraction"], dtype=float)
         else:
             self.theta = crossing_fractions(sdf, X, Y, h, sc, grid.periodic)
-            self.fraction = area_fractions(sdf, X, Y, h, sc)
+            self.fraction = area_fractions(sdf, X, Y, h, sc, phi=self.sdf if sdf is not None else None)
         self.region, masks = label_regions(sc, grid.periodic, h)
         self.adjacent_vacuum = adjacent_vacuum(self.region, grid.periodic)
         holes = []
@@ -217,7 +217,8 @@ class Geometry:
             domain = (b[0] - m, b[1] + m, b[2] - m, b[3] + m)
         grid = Grid.covering(*domain, h, periodic=periodic)
         X, Y = grid.meshgrid()
-        inside = body.sdf(X, Y) < 0.0
+        phi = body.sdf(X, Y)
+        inside = phi < 0.0
         lam = _penetration_array(penetration_depth, shapes, X, Y, inside)
         return cls(
             grid,
@@ -227,6 +228,7 @@ class Geometry:
             shapes=shapes,
             coherence_length=coherence_length,
             name=name,
+            precomputed={"sdf": phi},
         )
 
     # -- conveniences -----------------------------------------------------------------------

@@ -145,5 +145,5 @@ class Grid:
         return (x0, x0 + self.nx * self.spacing, y0, y0 + self.ny * self.spacing)
 
     def meshgrid(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cell-centre coordinate arrays X, Y of shape (nx, ny)."""
-        return np.meshgrid(self.x, self.y, indexing="ij")
+        """Cell-centre coordinate arrays X, Y of shape (nx, ny) (read-only broadcast views)."""
+        return np.meshgrid(self.x, self.y, indexing="ij", copy=False)

@@ -83,7 +83,22 @@ class AxialOperator:
     edge_w: np.ndarray
     hole_mass: np.ndarray
     hole_diag: np.ndarray
-    link_w: np.ndarray  # (4, nx, ny) weight of every link from an unknown cell, any kind
+    lam2: np.ndarray  # (lambda / h)^2 in unknown cells, 0 elsewhere
+    _link_w: np.ndarray | None = None
+
+    @property
+    def link_w(self) -> np.ndarray:
+        """(4, nx, ny) weight of every link from an unknown cell, interior or boundary
+        (computed on first use; the solve itself does not need it)."""
+        if self._link_w is None:
+            from .axial_kernels import assemble
+
+            px, py = self.geometry.grid.periodic
+            self._link_w = assemble(
+                np.ascontiguousarray(self.geometry.region, dtype=np.int32), self.lam2,
+                self.geometry.theta, self.mass, px, py, THETA_MIN, True,
+            )[4]
+        return self._link_w
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -178,71 +193,27 @@ class AxialOperator:
 
 
 def build_operator(geo: Geometry) -> AxialOperator:
-    """Assemble the coefficient arrays of problem A on ``geo`` (vectorized, no cell loop)."""
+    """Assemble the coefficient arrays of problem A on ``geo`` (one numba pass over the grid)."""
+    from .axial_kernels import assemble, hole_edges
+
     grid = geo.grid
     h = grid.spacing
-    per = grid.periodic
+    px, py = grid.periodic
     sc = geo.superconductor
-    region = geo.region
+    region = np.ascontiguousarray(geo.region, dtype=np.int32)
     lam2 = np.where(sc, geo.penetration_depth, 0.0) ** 2 / h**2
-    theta = np.maximum(geo.theta, THETA_MIN)
-
     # mass: superconducting part plus hole part (the outside part is left out)
-    av = geo.adjacent_vacuum
-    mass = np.where(sc, np.where(av == -1, geo.fraction, 1.0), 0.0)
-
-    diag = mass.copy()
-    wx = np.zeros(grid.shape)
-    wy = np.zeros(grid.shape)
-    outside_w = np.zeros(grid.shape)
-    link_w = np.zeros((4,) + grid.shape)
-    edge_cell, edge_hole, edge_w = [], [], []
-    flat = np.arange(grid.size).reshape(grid.shape)
-    for k, d in enumerate(DIRECTIONS):
-        nb_reg = neighbour(region, d, per, -1)
-        nb_lam2 = neighbour(lam2, d, per, 0.0)
-        both = sc & (nb_reg == 0)
-        harm = np.where(both, 2.0 * lam2 * nb_lam2 / np.where(both, lam2 + nb_lam2, 1.0), 0.0)
-        cut = sc & (nb_reg != 0)
-        wcut = np.where(cut, lam2 / theta[k], 0.0)
-        w = harm + wcut
-        link_w[k] = w
-        diag += w
-        if d == (1, 0):
-            wx = harm
-        elif d == (0, 1):
-            wy = harm
-        out = cut & (nb_reg == -1)
-        outside_w += np.where(out, wcut, 0.0)
-        hole = cut & (nb_reg > 0)
-        if hole.any():
-            edge_cell.append(flat[hole])
-            edge_hole.append(nb_reg[hole] - 1)
-            edge_w.append(wcut[hole])
+    mass = np.where(sc, np.where(geo.adjacent_vacuum == -1, geo.fraction, 1.0), 0.0)
+    diag, wx, wy, outside_w, _, hole_links = assemble(
+        region, lam2, geo.theta, mass, px, py, THETA_MIN, False
+    )
+    ec, eh, ew = hole_edges(region, lam2, geo.theta, hole_links, px, py, THETA_MIN)
     nh = len(geo.holes)
     hole_mass = np.array([float(np.count_nonzero(hl.mask)) for hl in geo.holes])
-    if edge_cell:
-        ec = np.concatenate(edge_cell).astype(np.int64)
-        eh = np.concatenate(edge_hole).astype(np.int64)
-        ew = np.concatenate(edge_w)
-    else:
-        ec = np.zeros(0, np.int64)
-        eh = np.zeros(0, np.int64)
-        ew = np.zeros(0)
     hole_diag = hole_mass + np.bincount(eh, weights=ew, minlength=nh)[:nh]
     return AxialOperator(
-        geometry=geo,
-        diag=np.ascontiguousarray(diag),
-        wx=np.ascontiguousarray(wx),
-        wy=np.ascontiguousarray(wy),
-        mass=mass,
-        outside_w=outside_w,
-        edge_cell=ec,
-        edge_hole=eh,
-        edge_w=ew,
-        hole_mass=hole_mass,
-        hole_diag=hole_diag,
-        link_w=link_w,
+        geometry=geo, diag=diag, wx=wx, wy=wy, mass=mass, outside_w=outside_w, edge_cell=ec,
+        edge_hole=eh, edge_w=ew, hole_mass=hole_mass, hole_diag=hole_diag, lam2=lam2,
     )
 
 
