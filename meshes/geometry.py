@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..checks import positive as _check_length
 from ..errors import FluxoidWarning, GeometryError, ParameterError
 from .grid import Grid
 from .raster import area_fractions, crossing_fractions
@@ -40,16 +41,6 @@ class Hole:
     def __repr__(self) -> str:
         cx, cy = self.centroid
         return f"Hole({self.index}, area={self.area:.4g} m^2, centroid=({cx:.4g}, {cy:.4g}) m)"
-
-
-def _check_length(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a positive length in metres, got {value!r}") from None
-    if not math.isfinite(v) or v <= 0.0:
-        raise ParameterError(f"{name} must be a positive finite length in metres, got {value!r}")
-    return v
 
 
 class Geometry:
@@ -279,17 +270,7 @@ def _penetration_array(penetration_depth, shapes, X, Y, inside) -> np.ndarray:
     if callable(penetration_depth):
         lam = np.broadcast_to(np.asarray(penetration_depth(X, Y), dtype=float), X.shape).copy()
     elif np.ndim(penetration_depth) == 0:
-        try:
-            v = float(penetration_depth)
-        except (TypeError, ValueError):
-            raise ParameterError(
-                f"penetration_depth must be a positive length in metres, got {penetration_depth!r}"
-            ) from None
-        if not math.isfinite(v) or v <= 0:
-            raise ParameterError(
-                f"penetration_depth must be a positive finite length in metres, got {penetration_depth!r}"
-            )
-        lam = np.full(X.shape, v)
+        lam = np.full(X.shape, _check_length("penetration_depth", penetration_depth))
     else:
         vals = np.asarray(penetration_depth, dtype=float).ravel()
         if vals.size != len(shapes):

@@ -7,22 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import GeometryError, ParameterError
+from ..checks import positive as _positive
+from ..errors import GeometryError
 
 # Bytes a solve needs per cell, all arrays counted (geometry, operator, Krylov
 # vectors, multigrid hierarchy, solution and derived fields). Used to refuse
 # grids that cannot fit before anything large is allocated.
 BYTES_PER_CELL = 260
-
-
-def _positive(name: str, value: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a positive number, got {value!r}") from None
-    if not math.isfinite(v) or v <= 0.0:
-        raise ParameterError(f"{name} must be a positive finite number (in metres), got {value!r}")
-    return v
 
 
 def available_memory() -> int:

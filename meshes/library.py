@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from ..checks import positive as _check_length
 from ..errors import GeometryError, ParameterError
-from .geometry import Geometry, _check_length
+from .geometry import Geometry
 from .grid import Grid
 from .shapes import Annulus, Disk, HalfPlaneStrip, Rectangle
 
@@ -169,15 +168,7 @@ def from_mask(mask, spacing: float, *, penetration_depth, periodic=(False, False
     grid = Grid(m.shape[0], m.shape[1], h, (float(origin[0]), float(origin[1])),
                 (bool(periodic[0]), bool(periodic[1])))
     if np.ndim(penetration_depth) == 0:
-        try:
-            v = float(penetration_depth)
-        except (TypeError, ValueError):
-            raise ParameterError(
-                f"penetration_depth must be a length in metres, got {penetration_depth!r}"
-            ) from None
-        if not math.isfinite(v) or v <= 0:
-            raise ParameterError(f"penetration_depth must be positive and finite, got {v!r}")
-        lam = np.full(m.shape, v)
+        lam = np.full(m.shape, _check_length("penetration_depth", penetration_depth))
     else:
         lam = np.asarray(penetration_depth, dtype=float)
         if lam.shape != m.shape:

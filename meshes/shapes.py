@@ -21,24 +21,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..checks import finite as _finite
+from ..checks import positive as _positive
 from ..errors import GeometryError, ParameterError
-
-
-def _finite(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ParameterError(f"{name} must be finite, got {value!r}")
-    return v
-
-
-def _positive(name: str, value) -> float:
-    v = _finite(name, value)
-    if v <= 0:
-        raise ParameterError(f"{name} must be positive, got {value!r}")
-    return v
 
 
 def _point(name: str, value) -> tuple[float, float]:

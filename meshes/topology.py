@@ -17,10 +17,14 @@ OUTSIDE = -1
 SUPERCONDUCTOR = 0
 
 
-def _merge_periodic(labels: np.ndarray, periodic: tuple[bool, bool]) -> np.ndarray:
-    """Join components that meet across a periodic edge (union-find on labels)."""
+def _join_across_seams(labels: np.ndarray, periodic: tuple[bool, bool], shifts) -> np.ndarray:
+    """Join labelled components that meet across a periodic edge (union-find on labels).
+
+    ``shifts`` are the offsets along the seam that count as touching: (0,) for
+    4-connectivity, (-1, 0, 1) for 8-connectivity.
+    """
     n = int(labels.max())
-    parent = np.arange(n + 1)
+    parent = list(range(n + 1))
 
     def find(a: int) -> int:
         while parent[a] != a:
@@ -30,13 +34,9 @@ def _merge_periodic(labels: np.ndarray, periodic: tuple[bool, bool]) -> np.ndarr
 
     pairs = []
     if periodic[0]:
-        a, b = labels[0, :], labels[-1, :]
-        for s in (-1, 0, 1):  # 8-connectivity across the seam
-            pairs.append((a, np.roll(b, s)))
+        pairs += [(labels[0, :], np.roll(labels[-1, :], s)) for s in shifts]
     if periodic[1]:
-        a, b = labels[:, 0], labels[:, -1]
-        for s in (-1, 0, 1):
-            pairs.append((a, np.roll(b, s)))
+        pairs += [(labels[:, 0], np.roll(labels[:, -1], s)) for s in shifts]
     for a, b in pairs:
         both = (a > 0) & (b > 0)
         for u, v in set(zip(a[both].tolist(), b[both].tolist(), strict=True)):
@@ -63,7 +63,7 @@ def label_regions(superconductor: np.ndarray, periodic: tuple[bool, bool], spaci
     vac = ~superconductor
     lab, n = ndimage.label(vac, structure=np.ones((3, 3), dtype=bool))
     if n and (periodic[0] or periodic[1]):
-        lab = _merge_periodic(lab, periodic)
+        lab = _join_across_seams(lab, periodic, (-1, 0, 1))
     region = np.zeros(superconductor.shape, dtype=np.int32)
     edge = set()
     if not periodic[0]:
@@ -116,7 +116,7 @@ def label_conductors(superconductor: np.ndarray, periodic: tuple[bool, bool]) ->
     ordered by centroid x, then y."""
     lab, n = ndimage.label(superconductor)
     if n and (periodic[0] or periodic[1]):
-        lab = _merge_periodic_axis(lab, periodic)
+        lab = _join_across_seams(lab, periodic, (0,))
     keyed = []
     for k in np.unique(lab).tolist():
         if k == 0:
@@ -125,29 +125,3 @@ def label_conductors(superconductor: np.ndarray, periodic: tuple[bool, bool]) ->
         keyed.append((round(ii.mean(), 6), round(jj.mean(), 6), k))
     keyed.sort()
     return tuple(lab == k for _, _, k in keyed)
-
-
-def _merge_periodic_axis(labels: np.ndarray, periodic: tuple[bool, bool]) -> np.ndarray:
-    """Join 4-connected components across periodic seams."""
-    n = int(labels.max())
-    parent = list(range(n + 1))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    seams = []
-    if periodic[0]:
-        seams.append((labels[0, :], labels[-1, :]))
-    if periodic[1]:
-        seams.append((labels[:, 0], labels[:, -1]))
-    for a, b in seams:
-        both = (a > 0) & (b > 0)
-        for u, v in set(zip(a[both].tolist(), b[both].tolist(), strict=True)):
-            ru, rv = find(u), find(v)
-            if ru != rv:
-                parent[max(ru, rv)] = min(ru, rv)
-    roots = np.array([find(i) for i in range(n + 1)])
-    return roots[labels]

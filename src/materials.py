@@ -44,6 +44,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .checks import positive
 from .constants import E_CHARGE, HBAR, K_B, M_E, MU0, PHI0
 from .errors import MaterialError, ParameterError
 
@@ -63,17 +64,7 @@ FloatOrArray = float | NDArray[np.float64]
 
 
 def _check_optional_positive(name: str, value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ParameterError(f"{name} must be a positive number or None, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a positive number or None, got {value!r}") from None
-    if not math.isfinite(v) or v <= 0.0:
-        raise ParameterError(f"{name} must be a positive finite number (SI units), got {value!r}")
-    return v
+    return None if value is None else positive(name, value, "SI units")
 
 
 def _as_result(values: NDArray[np.float64], scalar: bool) -> FloatOrArray:
