@@ -23,3 +23,7 @@ __all__ = [
     "Intersection", "Difference", "slab", "cylinder", "hollow_cylinder", "bar", "square_washer",
     "plate_with_holes", "from_mask",
 ]
+
+from .vortex import material_scales, vortex_lattice, with_material  # noqa: E402
+
+__all__ += ["vortex_lattice", "with_material", "material_scales"]

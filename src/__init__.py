@@ -39,9 +39,11 @@ from .errors import (  # noqa: E402
 )
 from .solution import Solution  # noqa: E402
 from .solvers.options import SolverOptions  # noqa: E402
+from .states import field_cooling, fluxoid_states  # noqa: E402
 
 __all__ = [
-    "__version__", "solve", "Solution", "SolverOptions", "meshes", "solvers", "errors", "materials",
+    "__version__", "solve", "fluxoid_states", "field_cooling", "Solution", "SolverOptions",
+    "meshes", "solvers", "errors", "materials",
     "PHI0", "MU0", "HBAR", "um", "nm", "mm", "mT", "uT", "T", "G", "A", "mA", "uA", "pH", "nH",
     "ConvergenceError", "FluxoidWarning", "GeometryError", "ParameterError", "VerificationError",
 ]

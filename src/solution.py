@@ -56,6 +56,7 @@ class Solution:
         self.iterations = int(iterations)
         self.method = method
         self._operator = operator
+        self.core_holes = ()
         self.version = version or __version__
         self.units = {"x": "m", "y": "m", "B": "T", "J": "A/m^2", "hole_flux": "Wb",
                       "fluxoid": "Wb", "energy": "J/m"}
@@ -163,6 +164,127 @@ class Solution:
         h2 = self.geometry.grid.spacing ** 2
         return float(h2 * (np.sum(op.mass[sc] * self.B[sc]) + np.sum(op.hole_mass * self.hole_field)))
 
+    @property
+    def mean_field(self) -> float:
+        """Area average of Bz over the whole grid (T): over the periodic cell of a
+        vortex lattice, n_V Phi0 exactly (PHYSICS.md section 6)."""
+        return float(np.mean(self.B))
+
+    # -- validity of the London solution ------------------------------------------------------
+    @property
+    def depairing_current_density(self) -> np.ndarray | None:
+        """J_d (A/m^2) in each superconducting cell (NaN elsewhere), or None when the
+        geometry has no coherence length.
+
+        Ginzburg-Landau (PHYSICS.md section 6; Tinkham ch. 4):
+        J_d = Phi0 / (3 sqrt(3) pi mu0 lambda^2 xi), with the geometry's lambda
+        and xi (from its material at its temperature, when it has one). This is
+        :meth:`fluxoid.materials.Material.depairing_current_density` with
+        ``model="ginzburg-landau"``.
+        """
+        from .constants import MU0
+
+        xi = self.geometry.coherence_length
+        if xi is None:
+            return None
+        lam = self.geometry.penetration_depth
+        return PHI0 / (3.0 * np.sqrt(3.0) * np.pi * MU0 * lam**2 * xi)
+
+    @property
+    def depairing_ratio(self) -> np.ndarray:
+        """|J| / J_d on the grid (0 in vacuum; NaN everywhere when J_d is unknown).
+        Where it exceeds 1 the London solution is not valid (the current would
+        break the pairs); ``plot(mark_depairing=True)`` hatches those cells."""
+        jd = self.depairing_current_density
+        if jd is None:
+            return np.full(self.B.shape, np.nan)
+        sc = self.geometry.superconductor
+        return np.where(sc, self.current_magnitude / np.where(sc, jd, 1.0), 0.0)
+
+    @property
+    def max_current_ratio(self) -> float:
+        """max |J| / J_d over the superconductor (NaN when J_d is unknown); above 1 the
+        London solution is not valid there."""
+        r = self.depairing_ratio
+        return float(np.nanmax(r)) if np.isfinite(r).any() else float("nan")
+
+    @property
+    def london_valid(self) -> bool | None:
+        """False if any cell carries more than the depairing current (None: J_d unknown)."""
+        r = self.max_current_ratio
+        return None if not np.isfinite(r) else bool(r <= 1.0)
+
+    # -- vortices and forces -----------------------------------------------------------------
+    def current_at(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """(Jx, Jy) (A/m^2) at points, by bilinear interpolation of the cell values."""
+        from scipy.interpolate import RegularGridInterpolator
+
+        g = self.geometry.grid
+        xx, yy = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
+        pts = np.stack([xx.ravel(), yy.ravel()], axis=-1)
+        out = []
+        for comp in self.J:
+            f = RegularGridInterpolator((g.x, g.y), comp, bounds_error=False, fill_value=0.0)
+            out.append(f(pts).reshape(xx.shape))
+        return out[0], out[1]
+
+    def lorentz_force(self, x: float, y: float, sign: int = 1) -> np.ndarray:
+        """Force per unit length (N/m) that this solution's currents exert on a
+        vortex of ``sign`` flux quanta at (x, y): f = J x (sign Phi0 z),
+        i.e. (sign Phi0 Jy, -sign Phi0 Jx) (PHYSICS.md section 6)."""
+        jx, jy = self.current_at(x, y)
+        return sign * PHI0 * np.array([float(jy), -float(jx)])
+
+    def vortex_forces(self) -> np.ndarray:
+        """Force per unit length (N/m) on each vortex from the currents of everything
+        else (applied field, hole fluxoids, the other vortices), shape (n_vortices, 2).
+
+        Each vortex's own field is removed by superposition: one extra solve of that
+        vortex alone in the same geometry (with zero field and fluxoids). The
+        force from its own image in the boundaries is therefore not included.
+        """
+        from .api import solve
+
+        out = []
+        for v in self.vortices:
+            alone = solve(self.geometry, applied_field=0.0,
+                          fluxoid=np.zeros(len(self.geometry.holes), dtype=np.int64),
+                          vortices=[v])
+            jx, jy = self.current_at(v[0], v[1])
+            ax, ay = alone.current_at(v[0], v[1])
+            s = v[2]
+            out.append([s * PHI0 * float(jy - ay), -s * PHI0 * float(jx - ax)])
+        return np.array(out).reshape(-1, 2)
+
+    # -- the macroscopic wavefunction ------------------------------------------------------------
+    @cached_property
+    def _phase_field(self):
+        from .phase import reconstruct_phase
+
+        return reconstruct_phase(self)
+
+    @property
+    def phase(self) -> np.ndarray:
+        """The phase theta of psi = sqrt(n*) exp(i theta) at cell centres (rad, wrapped to
+        (-pi, pi]; NaN outside the superconductor), in the Landau gauge A = (0, Ay),
+        Ay(x, y) = integral of Bz from the grid's left edge to x. See :mod:`fluxoid.phase`."""
+        return self._phase_field.center
+
+    def winding(self, k: int) -> int:
+        """Winding number of theta around hole k: (1/2 pi) times the change of theta once
+        around the hole on a contour two cells into the wall (an int; it counts the
+        hole's fluxoid number plus any vortex within that contour)."""
+        from .phase import winding_around_hole
+
+        return winding_around_hole(self, k)
+
+    def winding_around(self, x: float, y: float, radius: float) -> int:
+        """Winding number of theta on the boundary of the superconducting cells within
+        ``radius`` of (x, y) (an int: +1 for each vortex inside, -1 for each antivortex)."""
+        from .phase import winding_around_point
+
+        return winding_around_point(self, x, y, radius)
+
     # -- output -----------------------------------------------------------------------------
     def plot(self, **kwargs):
         """B map (mT, outline drawn), |J| map with streamlines, and a line cut.
@@ -185,6 +307,10 @@ class Solution:
             "hole_flux_Phi0": (self.hole_flux / PHI0).tolist(),
             "fluxoid_Phi0": self.fluxoid_in_quanta.tolist(),
             "max_current_density_A_per_m2": self.max_current_density,
+            "max_current_over_depairing": (self.max_current_ratio
+                                           if np.isfinite(self.max_current_ratio) else None),
+            "mean_field_T": self.mean_field,
+            "vortices": [list(v) for v in self.vortices],
             "energy_J_per_m": self.energy,
             "residual": self.residual,
             "iterations": self.iterations,
