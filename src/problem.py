@@ -7,7 +7,7 @@ Example (lengths in ``length_unit``, fields in ``field_unit``)::
 
     [geometry]
     spacing = 0.02
-    penetration_depth = 0.2
+    penetration_depth = 0.2        # or: material = "Nb" and temperature = 4.2 (K)
 
     [[geometry.shapes]]
     type = "annulus"
@@ -49,8 +49,9 @@ SHAPE_KEYS = {
     "polygon": {"vertices": "points"},
 }
 TOP_KEYS = {"length_unit", "field_unit", "geometry", "field", "solver", "output", "title"}
-GEOMETRY_KEYS = {"spacing", "penetration_depth", "periodic", "domain", "shapes", "coherence_length"}
-FIELD_KEYS = {"applied", "fluxoid", "vortices"}
+GEOMETRY_KEYS = {"spacing", "penetration_depth", "periodic", "domain", "shapes", "coherence_length",
+                 "material", "temperature"}
+FIELD_KEYS = {"applied", "fluxoid", "vortices", "vortex_core"}
 SOLVER_KEYS = {"method", "tol", "maxiter", "threads"}
 OUTPUT_KEYS = {"directory", "name", "plots"}
 
@@ -118,12 +119,32 @@ def read_problem(path) -> dict:
         _fail(str(path), "missing the [geometry] table")
     g = data["geometry"]
     _check_keys(g, GEOMETRY_KEYS, "[geometry]")
-    for req in ("spacing", "penetration_depth", "shapes"):
+    for req in ("spacing", "shapes"):
         if req not in g:
             _fail("[geometry]", f"missing key {req!r}")
+    if ("penetration_depth" in g) == ("material" in g):
+        _fail("[geometry]", "give either penetration_depth or material (with temperature)")
     out = {"title": data.get("title", path.stem)}
     out["spacing"] = _number(g["spacing"], "geometry.spacing") * L
-    out["penetration_depth"] = _number(g["penetration_depth"], "geometry.penetration_depth") * L
+    out["material"] = None
+    out["temperature"] = 0.0
+    if "material" in g:
+        if not isinstance(g["material"], str):
+            _fail("geometry.material", f"must be a material name, got {g['material']!r}")
+        from . import materials
+        from .errors import MaterialError
+
+        try:
+            materials.get(g["material"])
+        except MaterialError as e:
+            _fail("geometry.material", str(e))
+        out["material"] = g["material"]
+        out["temperature"] = _number(g.get("temperature", 0.0), "geometry.temperature")
+        out["penetration_depth"] = None
+    else:
+        if "temperature" in g:
+            _fail("geometry.temperature", "only has a meaning with geometry.material")
+        out["penetration_depth"] = _number(g["penetration_depth"], "geometry.penetration_depth") * L
     out["coherence_length"] = (
         _number(g["coherence_length"], "geometry.coherence_length") * L
         if "coherence_length" in g else None
@@ -193,6 +214,10 @@ def read_problem(path) -> dict:
                       + ((int(_number(v[2], "field.vortices")),) if len(v) == 3 else ()))
         vort = vv
     out["vortices"] = vort
+    core = fld.get("vortex_core", "source")
+    if core not in ("source", "hole"):
+        _fail("field.vortex_core", f"must be 'source' or 'hole', got {core!r}")
+    out["vortex_core"] = core
     sol = data.get("solver", {})
     _check_keys(sol, SOLVER_KEYS, "[solver]")
     if "method" in sol and not isinstance(sol["method"], str):
@@ -227,11 +252,19 @@ def build_geometry(problem: dict):
             body = Union(body, shape)
         else:
             body = Difference(body, shape)
-    return Geometry.from_shapes(body, penetration_depth=problem["penetration_depth"],
-                                spacing=problem["spacing"], periodic=problem["periodic"],
-                                domain=problem["domain"],
-                                coherence_length=problem["coherence_length"],
-                                name=problem["title"])
+    if problem["material"] is not None:
+        from .meshes.vortex import material_scales, with_material
+
+        lam = material_scales(problem["material"], problem["temperature"])["penetration_depth"]
+    else:
+        lam = problem["penetration_depth"]
+    geo = Geometry.from_shapes(body, penetration_depth=lam, spacing=problem["spacing"],
+                               periodic=problem["periodic"], domain=problem["domain"],
+                               coherence_length=problem["coherence_length"],
+                               name=problem["title"])
+    if problem["material"] is not None:
+        geo = with_material(geo, problem["material"], problem["temperature"])
+    return geo
 
 
 def run_problem(path, outdir=None, *, echo=print) -> dict:
@@ -248,7 +281,7 @@ def run_problem(path, outdir=None, *, echo=print) -> dict:
     echo(f"  {geo}")
     echo("solving ...")
     sol = solve(geo, applied_field=prob["applied_field"], fluxoid=prob["fluxoid"],
-                vortices=prob["vortices"], **prob["solver"])
+                vortices=prob["vortices"], vortex_core=prob["vortex_core"], **prob["solver"])
     out.mkdir(parents=True, exist_ok=True)
     sol.save(out / f"{name}.npz")
     summary = sol.summary()

@@ -157,9 +157,25 @@ def test_problem_file_runs(tmp_path):
     (("spacing = 0.05", "spacing = true"), "geometry.spacing"),
     (("length_unit = \"um\"", "length_unit = \"furlong\""), "length_unit"),
     (("plots = false", "plots = \"no\""), "output.plots"),
+    (("penetration_depth = 0.2", "material = \"Unobtainium\""), "Unobtainium"),
+    (("penetration_depth = 0.2", "penetration_depth = 0.2\nmaterial = \"Nb\""), "either"),
+    (("fluxoid = [1]", "fluxoid = [1]\nvortex_core = \"disk\""), "vortex_core"),
 ])
 def test_problem_file_errors(tmp_path, edit, match):
     from fluxoid.problem import read_problem
 
     with pytest.raises(ProblemFileError, match=match):
         read_problem(_write(tmp_path, GOOD.replace(*edit)))
+
+
+def test_problem_file_with_material(tmp_path):
+    """lambda(T) from the material: Nb at 4.2 K, two-fluid form."""
+    from fluxoid.problem import build_geometry, read_problem
+
+    text = GOOD.replace("penetration_depth = 0.2", 'material = "Nb"\ntemperature = 4.2')
+    text = text.replace("spacing = 0.05", "spacing = 0.01")
+    geo = build_geometry(read_problem(_write(tmp_path, text)))
+    nb = fx.materials.get("Nb")
+    lam = np.nanmax(geo.penetration_depth)
+    assert lam == pytest.approx(nb.london_penetration_depth / np.sqrt(1 - (4.2 / 9.25) ** 4))
+    assert geo.coherence_length is not None
