@@ -303,16 +303,26 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
           currents=None, coils=None, options: SolverOptions | None = None, **option_kwargs):
     """Solve the London equation on a geometry.
 
-    Which problem is solved depends on the geometry and the applied field:
-    a 2D cross-section in a scalar field Bz is the axial problem
-    (PHYSICS.md problem A): B = Bz(x, y), each hole with its fluxoid.
+    Which problem is solved depends on the geometry and the sources:
+
+    * a 2D cross-section in a scalar field Bz: the axial problem (PHYSICS.md
+      problem A), B = Bz(x, y), each hole with its fluxoid, vortices allowed;
+    * a 2D cross-section with transport ``currents`` or an in-plane field
+      (Bx, By): the transverse problem (problem B), A = Az(x, y);
+    * a 2D cross-section in a field (Bx, By, Bz): both, superposed;
+    * a body of revolution (``fx.meshes.sphere``, ``tube``, ``ring``, ...):
+      the axisymmetric problem (problem C), with ``coils`` as extra sources.
+
+    Combinations without a meaning (vortices or currents on a body of
+    revolution, coils on a cross-section) raise ParameterError.
 
     Parameters
     ----------
-    geometry : Geometry
-        A cross-section from :mod:`fluxoid.meshes`.
-    applied_field : float
-        Ba (T), the uniform field along z far from the superconductor.
+    geometry : Geometry or RevolutionGeometry
+        From :mod:`fluxoid.meshes`.
+    applied_field : float or sequence of float
+        Ba (T): Bz for a cross-section, or (Bx, By) / (Bx, By, Bz); the axial
+        field for a body of revolution.
     fluxoid : sequence of int, optional
         n_k for each hole in ``geometry.holes`` order (default 0): the fluxoid
         of hole k is n_k Phi0.
@@ -347,6 +357,13 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
     """
     if getattr(geometry, "dimension", None) == "rz":
         from .axisymmetric import solve_axisymmetric
+
+        for name, value in (("vortices", vortices), ("currents", currents)):
+            if value is not None:
+                raise ParameterError(
+                    f"{name} have no meaning for a body of revolution (the axisymmetric problem "
+                    f"has azimuthal currents only); leave {name} out or use a 2D cross-section"
+                )
 
         return solve_axisymmetric(geometry, applied_field=applied_field, fluxoid=fluxoid,
                                   coils=coils, options=options, **option_kwargs)
