@@ -16,7 +16,15 @@ and hole unknowns are coupled through an edge list (see ``hole_apply``).
 
 from __future__ import annotations
 
-import numba as nb
+import os
+
+# Threads that wait at the end of a parallel region sleep instead of spinning:
+# on a shared machine a spinning thread takes the core its sibling or a
+# neighbour process needs, which made 2-thread solves 10-30x slower under
+# contention (measured). Must be set before numba starts its OpenMP pool.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba as nb  # noqa: E402
 
 _OPTS = dict(cache=True, nogil=True, fastmath=False)
 

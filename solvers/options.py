@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from ..errors import ParameterError
 
 METHODS = ("auto", "cg", "multigrid", "direct")
+PRECISIONS = ("float32", "float64")
+CYCLES = ("W", "V")
+TOLERANCE_MODES = ("residual", "discretization")
 
 
 @dataclass
@@ -30,7 +33,28 @@ class SolverOptions:
     direct_limit : int
         Largest system ``"auto"`` hands to the direct solver.
     threads : int or None
-        numba threads for this solve (None: numba's current setting).
+        numba threads for this solve (None: numba's current setting). Use
+        ``threads=1`` to pin each process to one thread when running many
+        solves side by side.
+    precision : {"float32", "float64"}
+        Arithmetic of the multigrid preconditioner. The conjugate-gradient
+        iteration, the operator and the residual are always float64, so the
+        final accuracy does not depend on it; float32 halves the memory
+        traffic of the preconditioner.
+    cycle : {"W", "V"}
+        Multigrid cycle of the preconditioner: "W" (the default) keeps the
+        iteration count flat in lambda and grid size; "V" is cheaper per
+        iteration and needs a few more iterations on large grids.
+    full_multigrid : bool
+        Start the multigrid iteration from a full-multigrid pass instead of
+        from zero.
+    tolerance_mode : {"residual", "discretization"}
+        ``"residual"`` stops at the relative residual ``tol``;
+        ``"discretization"`` stops as soon as the algebraic error is well
+        below the discretization error of the grid ("as accurate as the grid
+        allows"), a tolerance of 0.1 (h / l)^2 with l the smaller of the
+        penetration depth and the size of the superconductor (clipped to
+        [1e-12, 1e-3]); ``tol`` is then ignored.
     """
 
     method: str = "auto"
@@ -38,6 +62,10 @@ class SolverOptions:
     maxiter: int = 50000
     direct_limit: int = 40000
     threads: int | None = None
+    precision: str = "float32"
+    cycle: str = "W"
+    full_multigrid: bool = False
+    tolerance_mode: str = "residual"
 
     def validate(self) -> SolverOptions:
         if self.method not in METHODS:
@@ -52,4 +80,14 @@ class SolverOptions:
             raise ParameterError(f"direct_limit must be a non-negative integer, got {self.direct_limit!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ParameterError(f"threads must be a positive integer or None, got {self.threads!r}")
+        if self.precision not in PRECISIONS:
+            raise ParameterError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.cycle not in CYCLES:
+            raise ParameterError(f"cycle must be one of {CYCLES}, got {self.cycle!r}")
+        if not isinstance(self.full_multigrid, bool):
+            raise ParameterError(f"full_multigrid must be True or False, got {self.full_multigrid!r}")
+        if self.tolerance_mode not in TOLERANCE_MODES:
+            raise ParameterError(
+                f"tolerance_mode must be one of {TOLERANCE_MODES}, got {self.tolerance_mode!r}"
+            )
         return self

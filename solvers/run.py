@@ -69,6 +69,11 @@ def solve_axial(geo, rhs_parts, options: SolverOptions | None = None, *, operato
             from . import multigrid  # noqa: F401  (added by the performance core)
         except ImportError:
             method = "cg"
+    tol = opts.tol
+    if opts.tolerance_mode == "discretization" and method != "direct":
+        from .multigrid import discretization_tolerance
+
+        tol = discretization_tolerance(op)
     with _threads(opts.threads):
         if method == "direct":
             A = op.matrix().tocsc()
@@ -76,17 +81,17 @@ def solve_axial(geo, rhs_parts, options: SolverOptions | None = None, *, operato
             u, b = op.unpack(x)
             iterations, history = 1, []
         elif method == "cg":
-            res = pcg(op.apply, op.jacobi, rhs_u, rhs_b, tol=opts.tol, maxiter=opts.maxiter)
+            res = pcg(op.apply, op.jacobi, rhs_u, rhs_b, tol=tol, maxiter=opts.maxiter)
             u, b, iterations, history = res.u, res.b, res.iterations, res.history
         else:
             from .multigrid import solve as mg_solve
 
             u, b, iterations, history = mg_solve(op, rhs_u, rhs_b, opts)
         residual = true_residual(op, u, b, rhs_u, rhs_b)
-    if not (residual <= 10.0 * opts.tol) or not np.all(np.isfinite(u)):
+    if not (residual <= 10.0 * tol) or not np.all(np.isfinite(u)):
         raise ConvergenceError(
             f"the {method} solve reached relative residual {residual:.3e}, above the tolerance "
-            f"{opts.tol:.1e}",
+            f"{tol:.1e}",
             residual=residual,
             iterations=iterations,
         )

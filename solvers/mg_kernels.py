@@ -1,0 +1,491 @@
+"""numba kernels of the geometric multigrid (``fluxoid.solvers.multigrid``).
+
+Plain functions over arrays, ``cache=True``, compiled once per dtype
+combination (float64 everywhere, or float32 levels under a float64 Krylov
+iteration). Grid arrays are C-ordered ``(nx, ny)``; a level is given by
+
+    inv_d  1 / diagonal (0 on cells that are not unknowns)
+    wx     coupling of (i, j) with (i + 1, j), wrapping on a periodic axis
+    wy     coupling of (i, j) with (i, j + 1)
+
+The smoother is red-black Gauss-Seidel in its block form: every cell of one
+colour is updated at once from the current values of all its neighbours.
+With a proper two-colouring that is the classical red-black sweep; on a
+periodic axis of odd length (where a seam joins two cells of one colour) it
+stays a well-defined convergent splitting, and the kernels are written so
+that the post-smoother is exactly the adjoint of the pre-smoother there too.
+Red cells are those with ``(i + j)`` even.
+
+Transfers are piecewise constant over aggregates of ``fx`` by ``fy`` cells
+(fx, fy in {1, 2}): restriction sums the children, prolongation copies the
+parent. Restriction is the transpose of prolongation, which with adjoint
+pre/post smoothers makes the V-cycle a symmetric preconditioner.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+_OPTS = dict(cache=True, nogil=True, fastmath=False, error_model="numpy", boundscheck=False)
+
+
+@nb.njit(inline="always")
+def _wrap(i, n):
+    if i < 0:
+        return i + n
+    if i >= n:
+        return i - n
+    return i
+
+
+# -- setup ---------------------------------------------------------------------------------
+
+@nb.njit(parallel=True, **_OPTS)
+def coarsen(mass, diag, wx, wy, fx, fy, px, py, s, mc, dc, wxc, wyc):
+    """Coarse operator on aggregates of fx by fy cells.
+
+    The mass part is the exact Galerkin sum P^T M P; the stiffness part
+    (everything in the diagonal beyond the mass, and the couplings) is the
+    Galerkin sum scaled by ``s``: s = 1/2 makes it the rediscretized operator
+    for smooth fields (two fine links cross each coarse face), while the
+    Galerkin structure keeps every wall and strip that is thinner than a
+    coarse cell in the coarse operator.
+    """
+    nx, ny = mass.shape
+    ncx, ncy = mc.shape
+    for I in nb.prange(ncx):
+        i0 = I * fx
+        i1 = min(i0 + fx, nx)
+        for J in range(ncy):
+            j0 = J * fy
+            j1 = min(j0 + fy, ny)
+            m = 0.0
+            st = 0.0
+            for i in range(i0, i1):
+                for j in range(j0, j1):
+                    m += mass[i, j]
+                    st += diag[i, j] - mass[i, j]
+                    # links inside the aggregate cancel (twice: both ends)
+                    if i + 1 < i1:
+                        st -= 2.0 * wx[i, j]
+                    if j + 1 < j1:
+                        st -= 2.0 * wy[i, j]
+            # a periodic axis collapsed to one aggregate keeps its wrap link inside it
+            if px and ncx == 1 and nx > 1 and fx > 1:
+                for j in range(j0, j1):
+                    st -= 2.0 * wx[nx - 1, j]
+            if py and ncy == 1 and ny > 1 and fy > 1:
+                for i in range(i0, i1):
+                    st -= 2.0 * wy[i, ny - 1]
+            ax = 0.0
+            if px or i1 < nx:
+                for j in range(j0, j1):
+                    ax += wx[i1 - 1, j]
+            ay = 0.0
+            if py or j1 < ny:
+                for i in range(i0, i1):
+                    ay += wy[i, j1 - 1]
+            if ncx == 1 and px and fx > 1:
+                ax = 0.0
+            if ncy == 1 and py and fy > 1:
+                ay = 0.0
+            mc[I, J] = m
+            dc[I, J] = m + s * st
+            wxc[I, J] = s * ax
+            wyc[I, J] = s * ay
+
+
+# -- smoothing -----------------------------------------------------------------------------
+#
+# The stencil kernels read neighbours through wrapped indices on every axis:
+# on a non-periodic axis the coupling of the last row (column) is zero, so the
+# wrapped value is multiplied by 0 and the inner loops need no branches. The
+# inner loops index flat views with unsigned integers, which spares numba's
+# negative-index wraparound and lets LLVM vectorize them; each row's two end
+# cells are done apart (scalar, wrapped). Dot products may be reassociated
+# (``_FAST``): only their rounding changes.
+
+_FAST = dict(_OPTS, fastmath={"reassoc", "contract", "nsz", "arcp"})
+_U1 = np.uint64(1)
+
+
+@nb.njit(inline="always")
+def _star(u, wx, wy, i, im, ip, j, jm, jp):
+    """sum of w u over the four neighbours of (i, j) (2D indices, for the row ends)."""
+    return (wx[im, j] * u[im, j] + wx[i, j] * u[ip, j]
+            + wy[i, jm] * u[i, jm] + wy[i, j] * u[i, jp])
+
+
+@nb.njit(inline="always")
+def _rows(i, nx, ny):
+    im = i - 1 if i > 0 else nx - 1
+    ip = i + 1 if i < nx - 1 else 0
+    return im, ip, nb.uint64(i * ny), nb.uint64(im * ny), nb.uint64(ip * ny)
+
+
+@nb.njit(inline="always")
+def _pre(r, inv_d, wx, wy, i, im, ip, j, jm, jp, fm, fp, gm, gp):
+    # red: r / d; black: (r + sum w r_nb / d_nb) / d (f*, g*: 0 across an odd periodic seam)
+    t = r[i, j] * inv_d[i, j]
+    if (i + j) & 1 == 0:
+        return t
+    s = (r[i, j] + fm * wx[im, j] * (r[im, j] * inv_d[im, j])
+         + fp * wx[i, j] * (r[ip, j] * inv_d[ip, j])
+         + gm * wy[i, jm] * (r[i, jm] * inv_d[i, jm])
+         + gp * wy[i, j] * (r[i, jp] * inv_d[i, jp]))
+    return s * inv_d[i, j]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def presmooth(r, inv_d, wx, wy, px, py, x):
+    """x = one red-black sweep on A x = r from x = 0, in a single pass.
+
+    Red cells get r / d; a black cell gets (r + sum w x_red) / d with its red
+    neighbours' values formed on the fly (a black neighbour across an odd
+    periodic seam still holds 0).
+    """
+    nx, ny = r.shape
+    R = r.ravel()
+    D = inv_d.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
+    X = x.ravel()
+    gseam = 1.0 if (ny % 2 == 0) else 0.0
+    for i in nb.prange(nx):
+        im, ip, k0, km, kp = _rows(i, nx, ny)
+        fm = 1.0 if ((i - im) & 1) == 1 else 0.0
+        fp = 1.0 if ((ip - i) & 1) == 1 else 0.0
+        x[i, 0] = _pre(r, inv_d, wx, wy, i, im, ip, 0, ny - 1, 1 % ny, fm, fp, gseam, 1.0)
+        par = nb.uint64(i & 1)
+        for jj in range(1, ny - 1):
+            j = nb.uint64(jj)
+            k = k0 + j
+            t = R[k] * D[k]
+            s = (R[k] + fm * WX[km + j] * (R[km + j] * D[km + j])
+                 + fp * WX[k] * (R[kp + j] * D[kp + j])
+                 + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
+                 + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
+            X[k] = t if ((j + par) & _U1) == 0 else s
+        if ny > 1:
+            x[i, ny - 1] = _pre(r, inv_d, wx, wy, i, im, ip, ny - 1, ny - 2, 0, fm, fp, 1.0, gseam)
+
+
+@nb.njit(inline="always")
+def _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp):
+    idg = inv_d[i, j]
+    if idg == 0.0:
+        return 0.0
+    return r[i, j] - x[i, j] / idg + _star(x, wx, wy, i, im, ip, j, jm, jp)
+
+
+@nb.njit(parallel=True, **_FAST)
+def residual_restrict(r, x, inv_d, wx, wy, fx, fy, px, py, rc):
+    """rc = P^T (r - A5 x): the 5-point residual summed over each aggregate.
+
+    The diagonal is read as 1 / inv_d (cells that are not unknowns have
+    x = 0 and contribute nothing). Hole couplings are added by the caller.
+    """
+    nx, ny = r.shape
+    ncx, ncy = rc.shape
+    R = r.ravel()
+    Xf = x.ravel()
+    D = inv_d.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
+    RC = rc.ravel()
+    for I in nb.prange(ncx):
+        for J in range(ncy):
+            rc[I, J] = 0.0
+        c0 = nb.uint64(I * ncy)
+        for i in range(I * fx, min(I * fx + fx, nx)):
+            im, ip, k0, km, kp = _rows(i, nx, ny)
+            if fy == 2:
+                jmid = (ny - 1) // 2
+                for j in range(min(2, ny)):
+                    jm = j - 1 if j > 0 else ny - 1
+                    jp = j + 1 if j < ny - 1 else 0
+                    rc[I, j >> 1] += _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp)
+                for JJ in range(1, jmid):
+                    J = nb.uint64(JJ)
+                    acc = 0.0
+                    for q in range(2):
+                        j = J + J + nb.uint64(q)
+                        k = k0 + j
+                        dk = D[k]
+                        xd = Xf[k] / dk
+                        acc += (R[k] + WX[km + j] * Xf[km + j] + WX[k] * Xf[kp + j]
+                                + WY[k - _U1] * Xf[k - _U1] + WY[k] * Xf[k + _U1]
+                                - (xd if dk != 0.0 else 0.0))
+                    RC[c0 + J] += acc
+                for j in range(max(2, 2 * jmid), ny):
+                    jp = j + 1 if j < ny - 1 else 0
+                    rc[I, j >> 1] += _res(r, x, inv_d, wx, wy, i, im, ip, j, j - 1, jp)
+            else:
+                for j in range(ny):
+                    jm = j - 1 if j > 0 else ny - 1
+                    jp = j + 1 if j < ny - 1 else 0
+                    rc[I, j] += _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp)
+
+
+@nb.njit(inline="always")
+def _postb(x, r, inv_d, wx, wy, i, im, ip, j, jm, jp, e0, em, ep, e0m, e0p):
+    if (i + j) & 1 == 0:
+        return x[i, j] + e0
+    s = (r[i, j] + wx[im, j] * (x[im, j] + em) + wx[i, j] * (x[ip, j] + ep)
+         + wy[i, jm] * (x[i, jm] + e0m) + wy[i, j] * (x[i, jp] + e0p))
+    return s * inv_d[i, j]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def post_black(x, ec, r, inv_d, wx, wy, fx, fy, px, py, y):
+    """y = x + P ec on red cells; black cells: block Gauss-Seidel from x + P ec."""
+    nx, ny = x.shape
+    ncy = ec.shape[1]
+    sx = 1 if fx == 2 else 0
+    sy = nb.uint64(1 if fy == 2 else 0)
+    Xf = x.ravel()
+    R = r.ravel()
+    D = inv_d.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
+    Y = y.ravel()
+    E = ec.ravel()
+    for i in nb.prange(nx):
+        im, ip, k0, km, kp = _rows(i, nx, ny)
+        I = i >> sx
+        Im = im >> sx
+        Ip = ip >> sx
+        c0 = nb.uint64(I * ncy)
+        cm = nb.uint64(Im * ncy)
+        cp = nb.uint64(Ip * ncy)
+        for j in (0, ny - 1):
+            jm = j - 1 if j > 0 else ny - 1
+            jp = j + 1 if j < ny - 1 else 0
+            J = j >> sy
+            y[i, j] = _postb(x, r, inv_d, wx, wy, i, im, ip, j, jm, jp, ec[I, J], ec[Im, J],
+                             ec[Ip, J], ec[I, jm >> sy], ec[I, jp >> sy])
+        par = nb.uint64(i & 1)
+        for jj in range(1, ny - 1):
+            j = nb.uint64(jj)
+            k = k0 + j
+            J = j >> sy
+            e0 = E[c0 + J]
+            s = (R[k] + WX[km + j] * (Xf[km + j] + E[cm + J]) + WX[k] * (Xf[kp + j] + E[cp + J])
+                 + WY[k - _U1] * (Xf[k - _U1] + E[c0 + ((j - _U1) >> sy)])
+                 + WY[k] * (Xf[k + _U1] + E[c0 + ((j + _U1) >> sy)])) * D[k]
+            Y[k] = (Xf[k] + e0) if ((j + par) & _U1) == 0 else s
+
+
+@nb.njit(inline="always")
+def _postr(y, r, inv_d, wx, wy, i, im, ip, j, jm, jp):
+    if (i + j) & 1 == 1:
+        return y[i, j]
+    return (r[i, j] + _star(y, wx, wy, i, im, ip, j, jm, jp)) * inv_d[i, j]
+
+
+@nb.njit(parallel=True, **_FAST)
+def post_red(y, r, inv_d, wx, wy, px, py, out):
+    """out = y on black cells; red cells: block Gauss-Seidel from y. Returns r . out.
+
+    The dot product is over the 5-point update only; the caller corrects it
+    for hole couplings (a handful of edge cells).
+    """
+    nx, ny = y.shape
+    Y = y.ravel()
+    R = r.ravel()
+    D = inv_d.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
+    O = out.ravel()
+    acc = 0.0
+    for i in nb.prange(nx):
+        im, ip, k0, km, kp = _rows(i, nx, ny)
+        t = 0.0
+        for j in (0, ny - 1):
+            jm = j - 1 if j > 0 else ny - 1
+            jp = j + 1 if j < ny - 1 else 0
+            v = _postr(y, r, inv_d, wx, wy, i, im, ip, j, jm, jp)
+            out[i, j] = v
+            t += r[i, j] * v
+        if ny == 1:
+            t *= 0.5
+        par = nb.uint64(i & 1)
+        for jj in range(1, ny - 1):
+            j = nb.uint64(jj)
+            k = k0 + j
+            s = (R[k] + WX[km + j] * Y[km + j] + WX[k] * Y[kp + j]
+                 + WY[k - _U1] * Y[k - _U1] + WY[k] * Y[k + _U1]) * D[k]
+            v = s if ((j + par) & _U1) == 0 else Y[k]
+            O[k] = v
+            t += R[k] * v
+        acc += t
+    return acc
+
+
+# -- hole unknowns (short edge lists, serial) ----------------------------------------------
+
+@nb.njit(**_OPTS)
+def hole_update(x, ec, coarse_of, xh, eh, rh, edge_cell, edge_hole, edge_w, hole_diag):
+    """Gauss-Seidel on the hole rows: xh = (rh + eh + sum w (x_c + ec_parent(c))) / D_k.
+
+    ``x`` is the flat grid array; ``ec``, ``coarse_of`` give the coarse
+    correction of each edge cell (pass an empty ``ec`` for none); ``eh`` is
+    the coarse correction of the holes themselves, which drops out of a
+    Gauss-Seidel update of the hole row (kept in the signature for clarity).
+    """
+    nh = xh.size
+    acc = np.zeros(nh)
+    for k in range(nh):
+        acc[k] = rh[k]
+    use_ec = ec.size > 0
+    for e in range(edge_cell.size):
+        c = edge_cell[e]
+        v = x[c]
+        if use_ec:
+            v += ec[coarse_of[e]]
+        acc[edge_hole[e]] += edge_w[e] * v
+    for k in range(nh):
+        xh[k] = acc[k] / hole_diag[k]
+
+
+@nb.njit(**_OPTS)
+def hole_fix(y, xh, inv_d, edge_cell, edge_hole, edge_w, edge_colour, colour):
+    """Add the hole terms w x_h / d to the Gauss-Seidel update of edge cells of one colour."""
+    for e in range(edge_cell.size):
+        if edge_colour[e] == colour:
+            c = edge_cell[e]
+            y[c] += edge_w[e] * xh[edge_hole[e]] * inv_d[c]
+
+
+@nb.njit(**_OPTS)
+def hole_fix_dot(y, xh, inv_d, r, edge_cell, edge_hole, edge_w, edge_colour, colour):
+    """hole_fix, returning the change of r . y it makes."""
+    acc = 0.0
+    for e in range(edge_cell.size):
+        if edge_colour[e] == colour:
+            c = edge_cell[e]
+            dv = edge_w[e] * xh[edge_hole[e]] * inv_d[c]
+            y[c] += dv
+            acc += r[c] * dv
+    return acc
+
+
+@nb.njit(**_OPTS)
+def hole_apply_dot(u, b, edge_cell, edge_hole, edge_w, hole_diag, out, out_b):
+    """Hole couplings of A (u, b) added to out (flat), out_b set; returns their part of (u, b) . A (u, b)."""
+    acc = 0.0
+    for k in range(b.size):
+        out_b[k] = hole_diag[k] * b[k]
+    for e in range(edge_cell.size):
+        c = edge_cell[e]
+        k = edge_hole[e]
+        w = edge_w[e]
+        out[c] -= w * b[k]
+        out_b[k] -= w * u[c]
+        acc -= w * b[k] * u[c]
+    for k in range(b.size):
+        acc += b[k] * out_b[k]
+    return acc
+
+
+@nb.njit(**_OPTS)
+def hole_restrict(xh, coarse_of, edge_hole, edge_w, rc):
+    """Hole couplings in the restricted residual: rc[parent(c)] += w x_h."""
+    for e in range(coarse_of.size):
+        rc[coarse_of[e]] += edge_w[e] * xh[edge_hole[e]]
+
+
+# -- Krylov vector kernels (float64) --------------------------------------------------------
+
+@nb.njit(parallel=True, **_FAST)
+def apply_dot(u, d, wx, wy, px, py, out):
+    """out = A5 u (the 5-point part), returning u . out in the same pass."""
+    nx, ny = u.shape
+    U = u.ravel()
+    Dg = d.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
+    O = out.ravel()
+    acc = 0.0
+    for i in nb.prange(nx):
+        im, ip, k0, km, kp = _rows(i, nx, ny)
+        t = 0.0
+        for j in (0, ny - 1):
+            jm = j - 1 if j > 0 else ny - 1
+            jp = j + 1 if j < ny - 1 else 0
+            v = d[i, j] * u[i, j] - _star(u, wx, wy, i, im, ip, j, jm, jp)
+            out[i, j] = v
+            t += u[i, j] * v
+        if ny == 1:
+            t *= 0.5
+        for jj in range(1, ny - 1):
+            j = nb.uint64(jj)
+            k = k0 + j
+            v = (Dg[k] * U[k] - WX[km + j] * U[km + j] - WX[k] * U[kp + j]
+                 - WY[k - _U1] * U[k - _U1] - WY[k] * U[k + _U1])
+            O[k] = v
+            t += U[k] * v
+        acc += t
+    return acc
+
+
+@nb.njit(parallel=True, **_FAST)
+def update_xr(x, r, p, q, alpha):
+    """x += alpha p; r -= alpha q; returns r . r."""
+    nx, ny = x.shape
+    acc = 0.0
+    for i in nb.prange(nx):
+        t = 0.0
+        for j in range(ny):
+            x[i, j] += alpha * p[i, j]
+            v = r[i, j] - alpha * q[i, j]
+            r[i, j] = v
+            t += v * v
+        acc += t
+    return acc
+
+
+@nb.njit(parallel=True, **_OPTS)
+def update_p(z, beta, p):
+    """p = z + beta p."""
+    nx, ny = z.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            p[i, j] = z[i, j] + beta * p[i, j]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def triad(a, b, c, s):
+    """a = b + s c: the STREAM triad, the bandwidth reference of the benchmarks."""
+    n = a.size
+    for i in nb.prange(n):
+        a[i] = b[i] + s * c[i]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def prolong_add(xc, fx, fy, x):
+    """x += P xc (piecewise constant): used by the full-multigrid start."""
+    nx, ny = x.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            x[i, j] += xc[i // fx, j // fy]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def inverse_diag(d, out):
+    """out = 1 / d where d > 0, else 0."""
+    nx, ny = d.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            v = d[i, j]
+            out[i, j] = 1.0 / v if v > 0.0 else 0.0
+
+
+@nb.njit(parallel=True, **_OPTS)
+def add_to(a, out):
+    """out += a."""
+    nx, ny = a.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            out[i, j] += a[i, j]

@@ -1,0 +1,531 @@
+"""Geometric multigrid as the preconditioner of conjugate gradients.
+
+The operator is the masked, variable-coefficient 5-point operator of a
+formulation (rows divided by h^2, see :mod:`fluxoid.solvers.kernels`) plus
+hole unknowns, each a single unknown coupled to its edge cells.
+
+Hierarchy
+---------
+Cell-centred aggregation of 2 x 2 cells (1 x 2 or 2 x 1 where an axis stops
+coarsening). With P the piecewise-constant prolongation, a coarse operator is
+
+    A_c = P^T M P + s P^T S P,        s = 1/2,
+
+where M is the mass (the zeroth-order term) and S the stiffness (every link
+weight, to a neighbour, to the outside vacuum or to a hole). P^T M P is exact;
+scaling the Galerkin stiffness by 1/2 turns it into the rediscretized
+operator for smooth fields (two fine links cross each coarse face), which
+removes the known over-stiffness of piecewise-constant Galerkin coarsening.
+Because both parts are Galerkin sums over the actual fine coefficients, a
+wall or strip thinner than a coarse cell still appears in the coarse
+operator (its mass and its links to the vacuum are summed, not sampled),
+and a periodic axis stays periodic.
+
+A hole stays a single unknown on every level: its links to the fine edge
+cells are summed onto their parents (times s), so the coarsest level carries
+every hole exactly and is solved directly (dense Cholesky) together with
+them. Many holes therefore cost no more iterations than one.
+
+Coarsening stops when a level is small (``COARSEST_CELLS``) or when it is
+strongly diagonally dominant (the screened regime, lambda of a few coarse
+cells), where one symmetric Gauss-Seidel sweep is already an accurate
+solve; in the screened regime lambda/h < 4 the hierarchy is then only a few
+levels deep and costs little more than a Jacobi step.
+
+Cycle
+-----
+A W(1,1) cycle (V on request): red-black Gauss-Seidel down (red, black, then the holes),
+and its adjoint up (holes, black, red); restriction is P^T. The cycle is
+therefore a symmetric positive definite operator, as conjugate gradients
+requires (tests/test_multigrid.py checks z1 . r2 = z2 . r1). Its levels may
+be float32 (``SolverOptions.precision``) while the conjugate-gradient
+iteration, the operator and the residual stay float64, which keeps the final
+accuracy: the preconditioner only needs to be a good approximate inverse.
+
+The fine-level kernels fuse what streams the same data: the pre-smoothing
+sweep is a single pass from a zero guess, residual and restriction are one
+pass, prolongation is fused with the black half-sweep, and the red
+half-sweep also returns r . z for conjugate gradients; the operator returns
+p . Ap, and the x/r update returns r . r.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ..errors import ConvergenceError
+from . import mg_kernels as MK
+
+#: A level with at most this many cells is solved directly.
+COARSEST_CELLS = 1024
+#: Largest coarsest system factorized densely (more holes than this: sparse LU).
+DENSE_MAX = 3000
+#: Levels with fewer cells than this run on one thread (threads don't pay there).
+PARALLEL_MIN_CELLS = 1 << 15
+#: Stop coarsening once every cell's off-diagonal sum is below this fraction of its diagonal.
+DOMINANCE_STOP = 0.25
+#: Stiffness scaling of the coarse operators (see the module docstring).
+STIFFNESS_SCALE = 0.5
+#: The W-cycle visits a level twice only if it has at least this many cells
+#: (below, visits would multiply while each costs mostly call overhead).
+W_MIN_CELLS = 4096
+
+_EMPTY = np.zeros(0)
+_EMPTY_I = np.zeros(0, np.int64)
+
+
+@dataclass(eq=False)
+class Level:
+    shape: tuple[int, int]
+    periodic: tuple[bool, bool]
+    inv_d: np.ndarray
+    wx: np.ndarray
+    wy: np.ndarray
+    edge_cell: np.ndarray
+    edge_hole: np.ndarray
+    edge_w: np.ndarray
+    edge_colour: np.ndarray
+    hole_diag: np.ndarray
+    factor: tuple[int, int] = (1, 1)  # aggregation towards the next level
+    coarse_of: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    x: np.ndarray | None = None  # pre-smoothed iterate
+    y: np.ndarray | None = None  # after the black half-sweep
+    r: np.ndarray | None = None  # right side (coarse levels)
+    e: np.ndarray | None = None  # result (coarse levels)
+    xh: np.ndarray = field(default_factory=lambda: _EMPTY)
+    rh: np.ndarray = field(default_factory=lambda: _EMPTY)
+    eh: np.ndarray = field(default_factory=lambda: _EMPTY)
+    r2: np.ndarray | None = None  # W-cycle work arrays
+    e2: np.ndarray | None = None
+
+    @property
+    def cells(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    @property
+    def n_holes(self) -> int:
+        return self.hole_diag.size
+
+
+def _edge_colour(edge_cell, ny):
+    i, j = np.divmod(edge_cell, ny)
+    return ((i + j) & 1).astype(np.int64)
+
+
+def _coarsen_edges(edge_cell, edge_hole, edge_w, ny, factor, coarse_shape, nh, s):
+    """Sum the hole links of fine edge cells onto their parents."""
+    if edge_cell.size == 0:
+        return _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY
+    i, j = np.divmod(edge_cell, ny)
+    parent = (i // factor[0]) * coarse_shape[1] + (j // factor[1])
+    key = parent * nh + edge_hole
+    uniq, inv = np.unique(key, return_inverse=True)
+    w = np.bincount(inv, weights=edge_w, minlength=uniq.size) * s
+    return parent.astype(np.int64), (uniq // nh).astype(np.int64), (uniq % nh).astype(np.int64), w
+
+
+class Hierarchy:
+    """The multigrid levels of an operator, built once and reused for many right sides.
+
+    Parameters
+    ----------
+    op : AxialOperator (or any object with the same arrays)
+        ``diag``, ``wx``, ``wy``, ``mass``, ``edge_cell``, ``edge_hole``,
+        ``edge_w``, ``hole_diag``, ``hole_mass`` and ``geometry.grid.periodic``.
+    precision : {"float32", "float64"}
+        Storage and arithmetic of the preconditioner levels.
+    cycle : {"W", "V"}
+        "W" visits every coarse level twice (two cycles of the coarser level,
+        e = B_c r + B_c (r - A_c B_c r), still symmetric); it keeps the
+        iteration count flat in lambda and grid size, where the V-cycle
+        with piecewise-constant transfers grows slowly with the number of
+        levels.
+    """
+
+    def __init__(self, op, precision: str = "float32", cycle: str = "W"):
+        gamma = 2 if cycle == "W" else 1
+        dt = np.float32 if precision == "float32" else np.float64
+        self.dtype = dt
+        self.periodic = tuple(bool(p) for p in op.geometry.grid.periodic)
+        px, py = self.periodic
+        nh = int(op.hole_diag.size)
+        self.n_holes = nh
+        mass = np.ascontiguousarray(op.mass, dtype=np.float64)
+        diag = np.ascontiguousarray(op.diag, dtype=np.float64)
+        wx = op.wx
+        wy = op.wy
+        ec, eh, ew = op.edge_cell, op.edge_hole, op.edge_w
+        hmass = np.asarray(op.hole_mass, dtype=np.float64)
+        hdiag = np.asarray(op.hole_diag, dtype=np.float64)
+        self.levels: list[Level] = []
+        s = STIFFNESS_SCALE
+        while True:
+            nx, ny = diag.shape
+            inv_d = np.empty((nx, ny), dt)
+            MK.inverse_diag(diag, inv_d)
+            lev = Level(
+                shape=(nx, ny), periodic=(px, py), inv_d=inv_d,
+                wx=np.ascontiguousarray(wx, dtype=dt), wy=np.ascontiguousarray(wy, dtype=dt),
+                edge_cell=ec, edge_hole=eh, edge_w=ew, edge_colour=_edge_colour(ec, ny),
+                hole_diag=hdiag,
+            )
+            lev.xh = np.zeros(nh)
+            lev.rh = np.zeros(nh)
+            lev.eh = np.zeros(nh)
+            self.levels.append(lev)
+            active = int(np.count_nonzero(diag > 0))
+            # an odd axis ends in a one-cell aggregate (on a periodic axis it wraps to the first)
+            fxa = 2 if nx > 1 else 1
+            fya = 2 if ny > 1 else 1
+            if active + nh <= COARSEST_CELLS or (fxa == 1 and fya == 1):
+                break
+            if len(self.levels) > 1 and self._dominant(diag, wx, wy, mass):
+                self.kind_coarsest = "smooth"
+                break
+            ncx, ncy = -(-nx // fxa), -(-ny // fya)
+            mc = np.empty((ncx, ncy))
+            dc = np.empty((ncx, ncy))
+            wxc = np.empty((ncx, ncy))
+            wyc = np.empty((ncx, ncy))
+            MK.coarsen(mass, diag, wx, wy, fxa, fya, px, py, s, mc, dc, wxc, wyc)
+            lev.factor = (fxa, fya)
+            lev.x = np.zeros((nx, ny), dt)
+            lev.y = np.zeros((nx, ny), dt)
+            if nh:
+                lev.coarse_of, ec, eh, ew = _coarsen_edges(ec, eh, ew, ny, (fxa, fya), (ncx, ncy), nh, s)
+                hdiag = hmass + s * (hdiag - hmass)
+            mass, diag, wx, wy = mc, dc, wxc, wyc
+        coarsest = self.levels[-1]
+        if not hasattr(self, "kind_coarsest"):
+            self.kind_coarsest = "direct"
+        if self.kind_coarsest == "direct":
+            self._factor_coarsest(coarsest, diag, wx, wy)
+        else:
+            coarsest.x = np.zeros(coarsest.shape, dt)
+            coarsest.y = np.zeros(coarsest.shape, dt)
+            coarsest.factor = (1, 1)
+            coarsest.coarse_of = np.zeros(coarsest.edge_cell.size, np.int64)
+            self._zero_ec = np.zeros(coarsest.shape, dt)
+        self.gamma = int(gamma)
+        for lev in self.levels[1:]:
+            lev.r = np.zeros(lev.shape, dt)
+            lev.e = np.zeros(lev.shape, dt)
+            if self.gamma > 1:
+                lev.r2 = np.zeros(lev.shape, dt)
+                lev.e2 = np.zeros(lev.shape, dt)
+
+    # -- setup helpers --------------------------------------------------------------------
+    def _dominant(self, diag, wx, wy, mass) -> bool:
+        px, py = self.periodic
+        off = (wx + np.roll(wx, 1, 0) if px else wx + np.pad(wx[:-1], ((1, 0), (0, 0))))
+        off = off + (wy + np.roll(wy, 1, 1) if py else wy + np.pad(wy[:, :-1], ((0, 0), (1, 0))))
+        act = diag > 0
+        return bool(np.all(off[act] <= DOMINANCE_STOP * diag[act]))
+
+    def _factor_coarsest(self, lev: Level, diag, wx, wy):
+        nx, ny = lev.shape
+        act = diag > 0
+        idx = -np.ones((nx, ny), np.int64)
+        nc = int(act.sum())
+        idx[act] = np.arange(nc)
+        nh = lev.n_holes
+        n = nc + nh
+        rows = [idx[act]]
+        cols = [idx[act]]
+        vals = [diag[act]]
+        for w, axis in ((wx, 0), (wy, 1)):
+            nbr = np.roll(idx, -1, axis=axis)  # the +x / +y neighbour (w = 0 where none)
+            m = (w != 0.0) & (idx >= 0) & (nbr >= 0)
+            rows += [idx[m], nbr[m]]
+            cols += [nbr[m], idx[m]]
+            vals += [-w[m], -w[m]]
+        if nh:
+            cells = idx.reshape(-1)[lev.edge_cell]
+            rows += [cells, nc + lev.edge_hole, np.arange(nc, n)]
+            cols += [nc + lev.edge_hole, cells, np.arange(nc, n)]
+            vals += [-lev.edge_w, -lev.edge_w, lev.hole_diag]
+        A = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(n, n)).tocsc()
+        if n <= DENSE_MAX:
+            chol = sla.cho_factor(A.toarray(), lower=True)
+            self._coarse_solve = lambda rhs: sla.cho_solve(chol, rhs)
+        else:  # many holes: a sparse factorization
+            lu = spla.splu(A)
+            self._coarse_solve = lu.solve
+        self._coarse_idx = idx.reshape(-1)
+        self._coarse_act = np.flatnonzero(act.reshape(-1))
+        self._coarse_n = nc
+
+    # -- the cycle ------------------------------------------------------------------------
+    def _solve_coarsest(self, lev: Level, r, rh, out, out_h):
+        act = self._coarse_act
+        rhs = np.concatenate([r.reshape(-1)[act].astype(np.float64), rh])
+        sol = self._coarse_solve(rhs)
+        flat = out.reshape(-1)
+        flat[:] = 0.0
+        flat[act] = sol[: self._coarse_n]
+        if lev.n_holes:
+            out_h[:] = sol[self._coarse_n:]
+
+    def vcycle(self, r, rh, out, out_h) -> float:
+        """out = B r for the finest level (r, out: (nx, ny) arrays; rh, out_h: hole parts).
+
+        Returns r . out (over cells and holes).
+        """
+        old = numba.get_num_threads()
+        try:
+            return self._vcycle(0, r, rh, out, out_h, old)
+        finally:
+            numba.set_num_threads(old)
+
+    def _vcycle(self, l, r, rh, out, out_h, threads) -> float:
+        lev = self.levels[l]
+        if lev.cells < PARALLEL_MIN_CELLS:
+            numba.set_num_threads(1)
+        px, py = lev.periodic
+        nh = lev.n_holes
+        last = l == len(self.levels) - 1
+        if last and self.kind_coarsest == "direct":
+            self._solve_coarsest(lev, r, rh, out, out_h)
+            if lev.cells < PARALLEL_MIN_CELLS:
+                numba.set_num_threads(threads)
+            return float(np.vdot(r, out)) + float(rh @ out_h) if l == 0 else 0.0
+        fx, fy = lev.factor
+        # down: red, black, holes
+        MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, px, py, lev.x)
+        if nh:
+            MK.hole_update(lev.x.reshape(-1), _EMPTY, lev.coarse_of, lev.xh, _EMPTY, rh,
+                           lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
+        if last:
+            ec = self._zero_ec
+            use_coarse = _EMPTY
+        else:
+            co = self.levels[l + 1]
+            MK.residual_restrict(r, lev.x, lev.inv_d, lev.wx, lev.wy, fx, fy, px, py, co.r)
+            if nh:
+                MK.hole_restrict(lev.xh, lev.coarse_of, lev.edge_hole, lev.edge_w, co.r.reshape(-1))
+                co.rh[:] = 0.0  # the hole rows were just relaxed: their residual is zero
+            self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads)
+            if self.gamma > 1 and l + 1 < len(self.levels) - 1 and co.cells >= W_MIN_CELLS:
+                self._second_pass(l + 1, threads)
+            if lev.cells < PARALLEL_MIN_CELLS:
+                numba.set_num_threads(1)
+            ec = co.e
+            use_coarse = co.e.reshape(-1)
+        # up: holes, black, red
+        if nh:
+            MK.hole_update(lev.x.reshape(-1), use_coarse, lev.coarse_of, lev.xh, _EMPTY, rh,
+                           lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
+        MK.post_black(lev.x, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, px, py, lev.y)
+        if nh:
+            MK.hole_fix(lev.y.reshape(-1), lev.xh, lev.inv_d.reshape(-1), lev.edge_cell,
+                        lev.edge_hole, lev.edge_w, lev.edge_colour, 1)
+        rz = MK.post_red(lev.y, r, lev.inv_d, lev.wx, lev.wy, px, py, out)
+        if nh:
+            rz += MK.hole_fix_dot(out.reshape(-1), lev.xh, lev.inv_d.reshape(-1), r.reshape(-1),
+                                  lev.edge_cell, lev.edge_hole, lev.edge_w, lev.edge_colour, 0)
+            out_h[:] = lev.xh
+            rz += float(rh @ lev.xh)
+        if lev.cells < PARALLEL_MIN_CELLS:
+            numba.set_num_threads(threads)
+        return rz
+
+    def _second_pass(self, l, threads):
+        """W-cycle step on level l: e += B (r - A e)."""
+        lev = self.levels[l]
+        px, py = lev.periodic
+        if lev.cells < PARALLEL_MIN_CELLS:
+            numba.set_num_threads(1)
+        MK.residual_restrict(lev.r, lev.e, lev.inv_d, lev.wx, lev.wy, 1, 1, px, py, lev.r2)
+        rh2 = lev.rh.copy()
+        if lev.n_holes:
+            MK.hole_restrict(lev.eh, lev.edge_cell, lev.edge_hole, lev.edge_w, lev.r2.reshape(-1))
+            ee = lev.e.reshape(-1)[lev.edge_cell].astype(np.float64)
+            rh2 -= lev.hole_diag * lev.eh - np.bincount(
+                lev.edge_hole, weights=lev.edge_w * ee, minlength=lev.n_holes)
+        eh2 = np.zeros(lev.n_holes)
+        self._vcycle(l, lev.r2, rh2, lev.e2, eh2, threads)
+        if lev.cells < PARALLEL_MIN_CELLS:
+            numba.set_num_threads(1)
+        MK.add_to(lev.e2, lev.e)
+        lev.eh += eh2
+        if lev.cells < PARALLEL_MIN_CELLS:
+            numba.set_num_threads(threads)
+
+    def describe(self) -> str:
+        return " -> ".join(f"{a}x{b}" for a, b in (lv.shape for lv in self.levels)) + (
+            f" ({self.kind_coarsest})"
+        )
+
+
+# -- tolerance ------------------------------------------------------------------------------
+
+def discretization_tolerance(op) -> float:
+    """Relative residual at which the algebraic error is well below the discretization error.
+
+    The scheme is second order, so its relative error is about (h / l)^2,
+    with l the smallest length the field varies on: the penetration depth,
+    or the size of the superconductor where that is smaller. The tolerance
+    is a tenth of that, clipped to [1e-12, 1e-3].
+    """
+    geo = op.geometry
+    h = geo.grid.spacing
+    sc = geo.superconductor
+    lam = float(np.nanmin(geo.penetration_depth[sc])) / h
+    size = math.sqrt(float(np.count_nonzero(sc)))
+    ell = max(min(lam, size), 1.0)
+    return float(min(max(0.1 / ell**2, 1e-12), 1e-3))
+
+
+def effective_tolerance(op, opts) -> float:
+    if getattr(opts, "tolerance_mode", "residual") == "discretization":
+        return discretization_tolerance(op)
+    return float(opts.tol)
+
+
+# -- conjugate gradients --------------------------------------------------------------------
+
+def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
+    """Conjugate gradients on op preconditioned by one V-cycle of ``hier``.
+
+    Stops when ||r|| <= tol ||rhs||; raises ConvergenceError at ``maxiter``.
+    Returns (u, b, iterations, history of relative residuals).
+    """
+    px, py = op.geometry.grid.periodic
+    d, wx, wy = op.diag, op.wx, op.wy
+    ec, eh, ew, hd = op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag
+    nh = hd.size
+    rhs_u = np.ascontiguousarray(rhs_u, dtype=np.float64)
+    rhs_b = np.asarray(rhs_b, dtype=np.float64)
+    nrm = math.sqrt(float(np.vdot(rhs_u, rhs_u)) + float(rhs_b @ rhs_b))
+    u = np.zeros_like(rhs_u) if x0 is None else np.array(x0[0], dtype=np.float64)
+    b = np.zeros(nh) if x0 is None else np.array(x0[1], dtype=np.float64)
+    if nrm == 0.0:
+        return u, b, 0, [0.0]
+    q = np.empty_like(rhs_u)
+    qb = np.zeros(nh)
+    if x0 is None:
+        r = rhs_u.copy()
+        rb = rhs_b.copy()
+    else:
+        MK.apply_dot(u, d, wx, wy, px, py, q)
+        if nh:
+            MK.hole_apply_dot(u.reshape(-1), b, ec, eh, ew, hd, q.reshape(-1), qb)
+        r = rhs_u - q
+        rb = rhs_b - qb
+    rr = float(np.vdot(r, r)) + float(rb @ rb)
+    history = [math.sqrt(rr) / nrm]
+    if history[-1] <= tol:
+        return u, b, 0, history
+    z = np.empty_like(rhs_u)
+    zb = np.zeros(nh)
+    p = np.empty_like(rhs_u)
+    pb = np.zeros(nh)
+    rz = hier.vcycle(r, rb, z, zb)
+    p[...] = z
+    pb[:] = zb
+    it = 0
+    while True:
+        if it >= maxiter:
+            raise ConvergenceError(
+                f"multigrid-preconditioned CG reached maxiter={maxiter} with relative residual "
+                f"{history[-1]:.3e} > tol={tol:.1e}; raise maxiter or check the geometry",
+                residual=history[-1], iterations=it,
+            )
+        pq = MK.apply_dot(p, d, wx, wy, px, py, q)
+        if nh:
+            pq += MK.hole_apply_dot(p.reshape(-1), pb, ec, eh, ew, hd, q.reshape(-1), qb)
+        if not (pq > 0.0) or not math.isfinite(pq):
+            raise ConvergenceError(
+                f"multigrid-preconditioned CG broke down (p.Ap = {pq:.3e}) at relative residual "
+                f"{history[-1]:.3e}: the operator is not positive definite",
+                residual=history[-1], iterations=it,
+            )
+        alpha = rz / pq
+        rr = MK.update_xr(u, r, p, q, alpha)
+        if nh:
+            b += alpha * pb
+            rb -= alpha * qb
+            rr += float(rb @ rb)
+        it += 1
+        history.append(math.sqrt(rr) / nrm)
+        if history[-1] <= tol:
+            break
+        rz_new = hier.vcycle(r, rb, z, zb)
+        beta = rz_new / rz
+        rz = rz_new
+        MK.update_p(z, beta, p)
+        if nh:
+            pb[:] = zb + beta * pb
+    return u, b, it, history
+
+
+def solve(op, rhs_u, rhs_b, opts):
+    """Solve op (u, b) = (rhs_u, rhs_b) by multigrid-preconditioned CG.
+
+    Returns (u, b, iterations, history), the interface of
+    :func:`fluxoid.solvers.run.solve_axial`.
+    """
+    hier = Hierarchy(op, precision=getattr(opts, "precision", "float32"),
+                     cycle=getattr(opts, "cycle", "W"))
+    tol = effective_tolerance(op, opts)
+    x0 = None
+    if getattr(opts, "full_multigrid", False):
+        x0 = fmg(op, hier, rhs_u, rhs_b)
+    return pcg(op, hier, rhs_u, rhs_b, tol=tol, maxiter=opts.maxiter, x0=x0)
+
+
+def fmg(op, hier: Hierarchy, rhs_u, rhs_b):
+    """A full-multigrid initial guess.
+
+    The right side is restricted to every level; the coarsest level is
+    solved, and on each finer level the prolonged coarse solution is
+    corrected by one V-cycle on its residual.
+    """
+    levs = hier.levels
+    dt = hier.dtype
+    fs = [np.ascontiguousarray(rhs_u, dtype=np.float64)]
+    for l, lev in enumerate(levs[:-1]):
+        fx, fy = lev.factor
+        nx, ny = lev.shape
+        ncx, ncy = levs[l + 1].shape
+        pad = np.zeros((ncx * fx, ncy * fy), dt)
+        pad[:nx, :ny] = fs[-1]
+        fs.append(np.ascontiguousarray(pad.reshape(ncx, fx, ncy, fy).sum(axis=(1, 3))))
+    fb = np.asarray(rhs_b, dtype=np.float64)
+    old = numba.get_num_threads()
+    try:
+        last = len(levs) - 1
+        x = np.zeros(levs[last].shape, dt if last else np.float64)
+        xh = np.zeros(hier.n_holes)
+        hier._vcycle(last, fs[last], fb, x, xh, old)
+        for l in range(last - 1, -1, -1):
+            lev = levs[l]
+            fx, fy = lev.factor
+            px, py = lev.periodic
+            xf = np.zeros(lev.shape, dt if l else np.float64)
+            MK.prolong_add(x, fx, fy, xf)
+            res = np.empty(lev.shape, dt if l else np.float64)
+            MK.residual_restrict(fs[l], xf, lev.inv_d, lev.wx, lev.wy, 1, 1, px, py, res)
+            rh = fb.copy()
+            if lev.n_holes:
+                MK.hole_restrict(xh, lev.edge_cell, lev.edge_hole, lev.edge_w, res.reshape(-1))
+                xc = xf.reshape(-1)[lev.edge_cell].astype(np.float64)
+                rh -= lev.hole_diag * xh - np.bincount(
+                    lev.edge_hole, weights=lev.edge_w * xc, minlength=hier.n_holes)
+            e = np.empty_like(xf)
+            eh = np.zeros(hier.n_holes)
+            hier._vcycle(l, res, rh, e, eh, old)
+            xf += e
+            xh = xh + eh
+            x = xf
+    finally:
+        numba.set_num_threads(old)
+    return x, xh

@@ -1,0 +1,250 @@
+"""Multigrid-preconditioned CG (fluxoid.solvers.multigrid): agreement with the
+direct solver, bounded iterations, a symmetric positive definite
+preconditioner, and its kernels against scipy.sparse oracles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+import fluxoid as fx
+from fluxoid.bench import problem, right_side
+from fluxoid.errors import ParameterError
+from fluxoid.solvers import mg_kernels as MK
+from fluxoid.solvers import multigrid as mg
+from fluxoid.solvers.axial import build_operator
+from fluxoid.solvers.krylov import pcg as jacobi_pcg
+from fluxoid.solvers.options import SolverOptions
+from fluxoid.solvers.run import solve_axial
+
+
+def _direct(op, rhs):
+    x = spla.spsolve(op.matrix().tocsc(), op.pack(*rhs))
+    return op.unpack(x)
+
+
+def _mg(op, rhs, tol=1e-10, precision="float32", cycle="W"):
+    hier = mg.Hierarchy(op, precision=precision, cycle=cycle)
+    u, b, it, hist = mg.pcg(op, hier, rhs[0], rhs[1], tol=tol, maxiter=200)
+    return u, b, it, hier
+
+
+def _agree(op, rhs, u, b, ud, bd, rtol):
+    scale = max(np.abs(ud).max(), np.abs(bd).max() if bd.size else 0.0)
+    assert np.abs(u - ud)[op.unknown].max() <= rtol * scale
+    if bd.size:
+        assert np.abs(b - bd).max() <= rtol * scale
+
+
+CASES = {
+    "hollow cylinder": lambda: problem("hollow_cylinder", 96, 6.0),
+    "hollow cylinder, lambda 1000 cells": lambda: problem("hollow_cylinder", 96, 1000.0),
+    "strip array": lambda: problem("strips", 96, 4.0),
+    "many holes": lambda: problem("holes", 96, 5.0, holes=8),
+    "periodic slab": lambda: fx.meshes.slab(2e-6, penetration_depth=0.3e-6, spacing=0.05e-6),
+    "periodic, odd lengths": lambda: _odd_periodic(),
+}
+
+
+def _odd_periodic():
+    # periodic on both axes with odd lengths (a seam joins two cells of one colour), two holes
+    m = np.ones((45, 39), bool)
+    m[10:16, 12:20] = False
+    m[30:33, 30:37] = False
+    return fx.meshes.from_mask(m, 1e-6, penetration_depth=4e-6, periodic=(True, True))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+def test_agrees_with_direct_solve(name, precision):
+    geo = CASES[name]()
+    op = build_operator(geo)
+    rhs = right_side(op)
+    ud, bd = _direct(op, rhs)
+    u, b, it, _ = _mg(op, rhs, tol=1e-11, precision=precision)
+    _agree(op, rhs, u, b, ud, bd, 1e-8)
+    assert it <= 20
+
+
+def test_solve_axial_multigrid_route():
+    geo = fx.meshes.hollow_cylinder(1e-6, 1.6e-6, penetration_depth=0.2e-6, spacing=0.04e-6)
+    op = build_operator(geo)
+    rhs = op.rhs(1e-3, [1])
+    ref = solve_axial(geo, rhs, SolverOptions(method="direct"), operator=op)
+    res = solve_axial(geo, rhs, SolverOptions(method="multigrid", tol=1e-10), operator=op)
+    assert res.method == "multigrid"
+    assert res.residual <= 1e-9
+    assert abs(res.b[0] - ref.b[0]) <= 1e-8 * abs(ref.b[0])
+    fmg = solve_axial(geo, rhs, SolverOptions(method="multigrid", tol=1e-10, full_multigrid=True),
+                      operator=op)
+    assert fmg.iterations <= res.iterations
+    assert abs(fmg.b[0] - ref.b[0]) <= 1e-8 * abs(ref.b[0])
+
+
+def test_discretization_tolerance_mode():
+    geo = problem("hollow_cylinder", 128, 10.0)
+    op = build_operator(geo)
+    rhs = right_side(op)
+    tol = mg.discretization_tolerance(op)
+    assert tol == pytest.approx(0.1 / 10.0**2)
+    res = solve_axial(geo, rhs, SolverOptions(method="multigrid", tolerance_mode="discretization"),
+                      operator=op)
+    ref = solve_axial(geo, rhs, SolverOptions(method="direct"), operator=op)
+    full = solve_axial(geo, rhs, SolverOptions(method="multigrid", tol=1e-10), operator=op)
+    assert res.residual <= 10 * tol
+    assert res.iterations < full.iterations
+    # the algebraic error is below the discretization tolerance scale
+    err = np.abs(res.u - ref.u)[op.unknown].max() / np.abs(ref.u).max()
+    assert err <= tol
+
+
+@pytest.mark.parametrize("n", [128, 256, 512])
+@pytest.mark.parametrize("lam", [2.0, 20.0, 1000.0])
+def test_hollow_cylinder_iterations_bounded(n, lam):
+    op = build_operator(problem("hollow_cylinder", n, lam))
+    *_, it, _ = _mg(op, right_side(op), tol=1e-8)
+    assert it <= 12
+
+
+@pytest.mark.parametrize("lam", [2.0, 4.0, 8.0, 16.0])
+def test_strip_array_iterations_bounded(lam):
+    op = build_operator(problem("strips", 384, lam))
+    *_, it, _ = _mg(op, right_side(op), tol=1e-8)
+    assert it <= 15
+
+
+@pytest.mark.parametrize("lam", [3.0, 30.0, 300.0])
+def test_many_holes_cost_like_one(lam):
+    one = build_operator(problem("holes", 384, lam, holes=1))
+    many = build_operator(problem("holes", 384, lam, holes=14))
+    assert many.n_holes == 196
+    *_, it1, _ = _mg(one, right_side(one), tol=1e-8)
+    *_, itn, _ = _mg(many, right_side(many), tol=1e-8)
+    assert itn <= 1.5 * it1
+
+
+def test_screened_regime_beats_jacobi_cg():
+    # lambda / h = 2: plain CG is already fast; multigrid must not need more work
+    op = build_operator(problem("hollow_cylinder", 256, 2.0))
+    rhs = right_side(op)
+    *_, it, hier = _mg(op, rhs, tol=1e-8)
+    cg_it = jacobi_pcg(op.apply, op.jacobi, rhs[0], rhs[1], tol=1e-8, maxiter=10000).iterations
+    # a preconditioner application streams at most ~4 fine-grid operator applications here
+    # (the hierarchy stops after a few levels: the coarse operators are diagonally dominant)
+    assert len(hier.levels) <= 4
+    assert 5 * it <= cg_it
+
+
+@pytest.mark.parametrize("name", ["hollow cylinder", "many holes", "periodic, odd lengths"])
+@pytest.mark.parametrize("precision,rtol", [("float64", 1e-12), ("float32", 2e-5)])
+def test_preconditioner_is_symmetric_positive(name, precision, rtol):
+    op = build_operator(CASES[name]())
+    hier = mg.Hierarchy(op, precision=precision)
+    rng = np.random.default_rng(4)
+    act = op.unknown
+    r1, r2 = (rng.standard_normal(op.shape) * act for _ in range(2))
+    h1, h2 = (rng.standard_normal(op.n_holes) for _ in range(2))
+    z1, z2 = np.empty(op.shape), np.empty(op.shape)
+    g1, g2 = np.zeros(op.n_holes), np.zeros(op.n_holes)
+    rz1 = hier.vcycle(r1, h1, z1, g1)
+    hier.vcycle(r2, h2, z2, g2)
+    a = float(np.sum(z1 * r2) + g1 @ h2)
+    b = float(np.sum(z2 * r1) + g2 @ h1)
+    scale = np.sqrt(float(np.sum(z1 * r1) + g1 @ h1) * float(np.sum(z2 * r2) + g2 @ h2))
+    assert abs(a - b) <= rtol * scale
+    # the fused r . z it returns is the true one, and positive
+    assert rz1 == pytest.approx(float(np.sum(z1 * r1) + g1 @ h1), rel=1e-6)
+    assert rz1 > 0
+    assert np.all(z1[~act] == 0)
+
+
+def test_apply_dot_matches_sparse_matrix():
+    op = build_operator(_odd_periodic())
+    rng = np.random.default_rng(5)
+    u = rng.standard_normal(op.shape) * op.unknown
+    b = rng.standard_normal(op.n_holes)
+    q = np.empty(op.shape)
+    qb = np.zeros(op.n_holes)
+    px, py = op.geometry.grid.periodic
+    d1 = MK.apply_dot(u, op.diag, op.wx, op.wy, px, py, q)
+    d1 += MK.hole_apply_dot(u.reshape(-1), b, op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag,
+                            q.reshape(-1), qb)
+    x = op.pack(u, b)
+    y = op.matrix() @ x
+    np.testing.assert_allclose(op.pack(q, qb), y, rtol=1e-12, atol=1e-12 * np.abs(y).max())
+    assert d1 == pytest.approx(float(x @ y), rel=1e-12)
+
+
+def test_coarse_operator_is_scaled_galerkin():
+    """A_c = P^T M P + s P^T S P (P piecewise constant over 2 x 2 cells), holes included."""
+    op = build_operator(_odd_periodic())
+    hier = mg.Hierarchy(op, precision="float64")
+    fine, coarse = hier.levels[0], hier.levels[1]
+    nx, ny = fine.shape
+    ncx, ncy = coarse.shape
+    fxa, fya = fine.factor
+    idx = op.index()
+    ns = int(op.unknown.sum())
+    nh = op.n_holes
+    I, J = np.nonzero(op.unknown)
+    parent = (I // fxa) * ncy + J // fya
+    P = sp.coo_matrix((np.ones(ns), (idx[I, J], parent)), shape=(ns, ncx * ncy)).tocsr()
+    P = sp.block_diag([P, sp.identity(nh)]).tocsr()
+    A = op.matrix()
+    M = sp.diags(np.concatenate([op.mass[op.unknown], op.hole_mass]))
+    Ac = (P.T @ M @ P + mg.STIFFNESS_SCALE * P.T @ (A - M) @ P).tocsr()
+    # the hierarchy's coarse level as a matrix on the same (all-cell + hole) numbering
+    d = np.where(coarse.inv_d > 0, 1.0 / np.where(coarse.inv_d > 0, coarse.inv_d, 1.0), 0.0)
+    keep = np.concatenate([d.reshape(-1) > 0, np.ones(nh, bool)])
+    rng = np.random.default_rng(6)
+    v = rng.standard_normal(ncx * ncy + nh) * keep
+    out = np.empty((ncx, ncy))
+    outb = np.zeros(nh)
+    vu = v[: ncx * ncy].reshape(ncx, ncy)
+    MK.apply_dot(vu, d, coarse.wx, coarse.wy, *coarse.periodic, out)
+    MK.hole_apply_dot(vu.reshape(-1), v[ncx * ncy:].copy(), coarse.edge_cell, coarse.edge_hole,
+                      coarse.edge_w, coarse.hole_diag, out.reshape(-1), outb)
+    ref = Ac @ v
+    np.testing.assert_allclose(np.concatenate([out.reshape(-1), outb]), ref, rtol=1e-10,
+                               atol=1e-10 * np.abs(ref).max())
+
+
+def test_thin_wall_is_seen_by_coarse_levels():
+    # a 1-cell wall: its mass and its links to the vacuum survive every coarsening
+    m = np.zeros((128, 128), bool)
+    m[20:108, 63] = True
+    m[20, 20:108] = True
+    op = build_operator(fx.meshes.from_mask(m, 1e-6, penetration_depth=8e-6))
+    hier = mg.Hierarchy(op, precision="float64")
+    total_mass = op.mass.sum()
+    for lev in hier.levels[1:]:
+        assert np.count_nonzero(lev.inv_d) > 0
+    rhs = right_side(op)
+    ud, bd = _direct(op, rhs)
+    u, b, it, _ = _mg(op, rhs, tol=1e-11)
+    _agree(op, rhs, u, b, ud, bd, 1e-8)
+    assert it <= 15
+    assert total_mass > 0
+
+
+def test_options_validate_names_the_field():
+    for kw, field in (({"precision": "half"}, "precision"), ({"cycle": "F"}, "cycle"),
+                      ({"tolerance_mode": "exact"}, "tolerance_mode"),
+                      ({"full_multigrid": 1}, "full_multigrid")):
+        with pytest.raises(ParameterError, match=field):
+            SolverOptions(**kw).validate()
+
+
+def test_threads_setting_gives_same_answer():
+    import numba
+
+    op = build_operator(problem("holes", 192, 6.0, holes=4))
+    rhs = right_side(op)
+    sols = []
+    for th in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+        res = solve_axial(op.geometry, rhs, SolverOptions(method="multigrid", tol=1e-10, threads=th),
+                          operator=op)
+        sols.append(res.u)
+    np.testing.assert_allclose(sols[0], sols[-1], rtol=0, atol=1e-8 * np.abs(sols[0]).max())
