@@ -27,3 +27,9 @@ __all__ = [
 from .vortex import material_scales, vortex_lattice, with_material  # noqa: E402
 
 __all__ += ["vortex_lattice", "with_material", "material_scales"]
+from .revolution import (  # noqa: E402, I001  bodies of revolution (r, z)
+    Coil, RevolutionGeometry, Ring, disk, finite_cylinder, revolution, ring, ring_stack, sphere,
+    thin_film_ring, torus, tube,
+)
+__all__ += ["RevolutionGeometry", "Ring", "Coil", "revolution", "sphere", "finite_cylinder", "disk",
+            "tube", "ring", "thin_film_ring", "torus", "ring_stack"]

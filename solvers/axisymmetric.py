@@ -1,0 +1,573 @@
+"""Formulation C: bodies of revolution, the flux function Psi(r, z) = 2 pi r A_phi.
+
+The continuous problem (PHYSICS.md, problem C), written for the flux function::
+
+    -r d/dr (1/r dPsi/dr) - d2Psi/dz2 + chi (Psi - n_k Phi0) / lambda^2 = 0
+    Psi = 0 on the axis;  Psi -> pi r^2 Ba + (coils) far away
+    J_phi = -(Psi - n_k Phi0) / (2 pi r mu0 lambda^2)     in ring k (n = 0 in a solid body)
+
+Splitting and symmetric form
+----------------------------
+Psi = Psi_ext + Psi_ind: the applied part Psi_ext (pi r^2 Ba plus the flux of
+the coaxial coils, exact and "harmonic" where the superconductor is) is known
+in closed form; the unknown is the field of the induced currents, Psi_ind.
+Divided by r, the operator is the symmetric
+
+    -div((1/r) grad Psi_ind) + chi/(r lambda^2) Psi_ind = chi/(r lambda^2) (n_k Phi0 - Psi_ext),
+
+the variation of the energy 1/2 integral [|grad Psi|^2/r + chi (Psi - ...)^2/(r lambda^2)] dr dz,
+which is (2 pi)^2 times the magnetic plus kinetic energy.
+
+Discretization
+--------------
+Nodes r_i = (i + 1) h (the axis r = 0 is a boundary node with Psi = 0, so 1/r
+is only ever taken at r_{i+1/2} > 0 and the scheme is exact for Psi = c r^2),
+the 5-point stencil with weights 1/r_{i+1/2} on r links and 1/r_i on z links,
+and the mass term on each node's dual cell weighted by the share of that cell
+inside the superconductor (the cut-cell fraction, nodes centred outside the
+body included): the quadrature of the energy is second order, so the moment,
+the ring currents and the fluxes converge at second order. Psi and its normal
+derivative are continuous across the surface (no surface current in London
+theory), so no special stencil is needed there. In grid units (r = x h) the
+rows read
+
+    sum_links w (u_c - u_nb) + m_c u_c = m_c s_c,   m_c = f_c (h / lambda)^2 / x_c
+
+with s = n_k Phi0 - Psi_ext: a scalar SPD 5-point stencil of the same form as
+the axial operator (diag, wx, wy), so the same kernels, Krylov solver and
+multigrid apply.
+
+Open boundary
+-------------
+On the box's outer edges (r = r_box, z = z_lo, z = z_hi) Psi_ind is the exact
+field of the induced currents: the sum over the superconducting nodes of the
+flux of a circular current loop (Maxwell's formula with the complete elliptic
+integrals K and E, evaluated by the arithmetic-geometric mean in a numba
+kernel). Those currents depend on the boundary values, so the boundary values
+g solve the (small, well-conditioned) system
+
+    g = G I(u(g)),   i.e.  (1 + G C S W) g = G C (s - u_0)
+
+by GMRES, each product being one box solve (one triangular solve with a
+factorization kept for the whole solve, or conjugate gradients) and one
+Green's-function sum: the free-boundary scheme of Grad-Shafranov codes, with
+the plasma currents replaced by the London currents. No far-field assumption
+is made, so the box can hug the body (1.5 radii for a sphere).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numba as nb
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ..constants import MU0, PHI0
+from ..errors import ConvergenceError
+from . import kernels as K
+from .krylov import pcg
+from .options import SolverOptions
+
+_OPTS = dict(cache=True, nogil=True, fastmath=False)
+
+#: Largest dense Green's matrix (entries) kept for the top and bottom edges of the box;
+#: above it the loop sums are evaluated afresh at each product.
+DENSE_GREEN_LIMIT = 12_000_000
+
+
+# -- the field of a circular current loop (numba) -------------------------------------------------
+
+@nb.njit(**_OPTS)
+def ellipke(m):
+    """Complete elliptic integrals (K(m), E(m)), parameter m = k^2 in [0, 1), by the AGM."""
+    a = 1.0
+    g = math.sqrt(1.0 - m)
+    s = 0.5 * m
+    p = 0.5
+    for _ in range(60):
+        c = 0.5 * (a - g)
+        an = 0.5 * (a + g)
+        g = math.sqrt(a * g)
+        a = an
+        p *= 2.0
+        s += p * c * c
+        if abs(c) <= 1e-16 * a:
+            break
+    Kv = 0.5 * math.pi / a
+    return Kv, Kv * (1.0 - s)
+
+
+@nb.njit(**_OPTS)
+def loop_flux(r, z, a, zc):
+    """Flux (Wb per A) through the circle (r, z) from a unit loop of radius a at height zc:
+    mu0 sqrt((a + r)^2 + dz^2) / 2 * ((2 - m) K(m) - 2 E(m)),  m = 4 a r / ((a + r)^2 + dz^2)."""
+    d = z - zc
+    den = (a + r) ** 2 + d * d
+    m = 4.0 * a * r / den
+    if m >= 1.0:
+        return np.inf
+    Kv, Ev = ellipke(m)
+    return MU0 * 0.5 * math.sqrt(den) * ((2.0 - m) * Kv - 2.0 * Ev)
+
+
+@nb.njit(**_OPTS)
+def loop_field(r, z, a, zc):
+    """(Br, Bz) (T per A) at (r, z) of a unit loop of radius a at height zc."""
+    d = z - zc
+    den = (a + r) ** 2 + d * d
+    q = (a - r) ** 2 + d * d
+    if q == 0.0:
+        return np.nan, np.nan
+    sq = math.sqrt(den)
+    m = 4.0 * a * r / den
+    Kv, Ev = ellipke(m)
+    c = MU0 / (2.0 * math.pi)
+    bz = c / sq * (Kv + (a * a - r * r - d * d) / q * Ev)
+    if r < 1e-4 * sq:
+        ad = a * a + d * d
+        br = 0.75 * MU0 * a * a * r * d / (ad * ad * math.sqrt(ad))
+    else:
+        br = c * d / (r * sq) * (-Kv + (a * a + r * r + d * d) / q * Ev)
+    return br, bz
+
+
+@nb.njit(parallel=True, **_OPTS)
+def flux_of_loops(rp, zp, rc, zc, current, out):
+    """out[p] = sum_c loop_flux(rp[p], zp[p], rc[c], zc[c]) current[c]."""
+    for p in nb.prange(rp.size):
+        s = 0.0
+        for c in range(rc.size):
+            s += loop_flux(rp[p], zp[p], rc[c], zc[c]) * current[c]
+        out[p] = s
+
+
+@nb.njit(parallel=True, **_OPTS)
+def flux_matrix(rp, zp, rc, zc, out):
+    """out[p, c] = loop_flux(rp[p], zp[p], rc[c], zc[c]) (the Green's function as a matrix)."""
+    for p in nb.prange(rp.size):
+        for c in range(rc.size):
+            out[p, c] = loop_flux(rp[p], zp[p], rc[c], zc[c])
+
+
+@nb.njit(parallel=True, **_OPTS)
+def field_of_loops(rp, zp, rc, zc, current, out_br, out_bz):
+    """(Br, Bz)[p] = sum_c loop_field(rp[p], zp[p], rc[c], zc[c]) current[c]."""
+    for p in nb.prange(rp.size):
+        sr = 0.0
+        sz = 0.0
+        for c in range(rc.size):
+            br, bz = loop_field(rp[p], zp[p], rc[c], zc[c])
+            sr += br * current[c]
+            sz += bz * current[c]
+        out_br[p] = sr
+        out_bz[p] = sz
+
+
+def coil_flux(r, z, coils) -> np.ndarray:
+    """Flux function Psi (Wb) of the coaxial coils at points (r, z)."""
+    r, z = np.broadcast_arrays(np.asarray(r, float), np.asarray(z, float))
+    out = np.zeros(r.size)
+    if coils:
+        a = np.array([c.radius for c in coils], float)
+        zc = np.array([c.z for c in coils], float)
+        cur = np.array([c.current for c in coils], float)
+        flux_of_loops(np.ascontiguousarray(r.ravel()), np.ascontiguousarray(z.ravel()), a, zc,
+                      cur, out)
+    return out.reshape(r.shape)
+
+
+def coil_field(r, z, coils) -> tuple[np.ndarray, np.ndarray]:
+    """(Br, Bz) (T) of the coaxial coils at points (r, z)."""
+    r, z = np.broadcast_arrays(np.asarray(r, float), np.asarray(z, float))
+    br = np.zeros(r.size)
+    bz = np.zeros(r.size)
+    if coils:
+        a = np.array([c.radius for c in coils], float)
+        zc = np.array([c.z for c in coils], float)
+        cur = np.array([c.current for c in coils], float)
+        field_of_loops(np.ascontiguousarray(np.abs(r).ravel()), np.ascontiguousarray(z.ravel()),
+                       a, zc, cur, br, bz)
+        br *= np.sign(np.where(r.ravel() == 0, 1.0, r.ravel()))
+    return br.reshape(r.shape), bz.reshape(r.shape)
+
+
+def external_flux(r, z, applied_field: float, coils) -> np.ndarray:
+    """Psi_ext = pi r^2 Ba + the coils' flux (Wb)."""
+    r = np.asarray(r, float)
+    return np.pi * r * r * applied_field + coil_flux(r, z, coils)
+
+
+# -- the operator ---------------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class AxisymmetricOperator:
+    """The discrete operator of problem C on a body of revolution (grid units, see module doc).
+
+    Attributes
+    ----------
+    diag, wx, wy : ndarray (nr, nz)
+        Diagonal and +r / +z couplings of the 5-point stencil (``wx[i, j]`` couples
+        node (i, j) to (i+1, j); zero on the last row/column, whose links go to
+        boundary nodes and are counted in ``diag``).
+    mass : ndarray (nr, nz)
+        f (h / lambda)^2 / x on superconducting nodes, 0 elsewhere.
+    w_outer : float
+        Weight of the links from the last r column to the boundary at r_box.
+    w_z : ndarray (nr,)
+        Weight of the links from the first/last z row to the bottom/top boundary.
+    """
+
+    geometry: object
+    diag: np.ndarray
+    wx: np.ndarray
+    wy: np.ndarray
+    mass: np.ndarray
+    w_outer: float
+    w_z: np.ndarray
+    # hole couplings: none (rings need no extra unknown in the flux formulation); kept so the
+    # operator looks like AxialOperator to the shared Krylov and multigrid code
+    edge_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    edge_hole: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    edge_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hole_mass: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hole_diag: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.diag.shape
+
+    @property
+    def unknown(self) -> np.ndarray:
+        return np.ones(self.shape, dtype=bool)
+
+    @property
+    def n_holes(self) -> int:
+        return 0
+
+    @property
+    def n_unknowns(self) -> int:
+        return int(self.diag.size)
+
+    @property
+    def n_boundary(self) -> int:
+        nr, nz = self.shape
+        return nz + 2 * nr
+
+    # -- matrix-free application ------------------------------------------------------------
+    def apply(self, u, b, out_u, out_b) -> None:
+        """out_u = A u (b, out_b: empty hole parts, for the shared Krylov code)."""
+        K.stencil_apply(u, self.diag, self.wx, self.wy, False, False, out_u)
+
+    def jacobi(self, r_u, r_b, z_u, z_b) -> None:
+        K.jacobi(r_u, self.diag, z_u)
+
+    # -- right side --------------------------------------------------------------------------
+    def source_rhs(self, s: np.ndarray) -> np.ndarray:
+        """m s: the London source for s = n_k Phi0 - Psi_ext on the nodes (Wb)."""
+        return np.ascontiguousarray(self.mass * s)
+
+    def boundary_rhs(self, g: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The right side of boundary values g = [outer (nz), bottom (nr), top (nr)] (Wb)."""
+        nr, nz = self.shape
+        out = np.zeros(self.shape) if out is None else out
+        out[nr - 1, :] += self.w_outer * g[:nz]
+        out[:, 0] += self.w_z * g[nz:nz + nr]
+        out[:, nz - 1] += self.w_z * g[nz + nr:]
+        return out
+
+    def boundary_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """(r, z) of the boundary nodes, in the order of g (m)."""
+        geo = self.geometry
+        r_box, z_lo, z_hi = geo.box
+        nr, nz = self.shape
+        rb = np.concatenate([np.full(nz, r_box), geo.r, geo.r])
+        zb = np.concatenate([geo.z, np.full(nr, z_lo), np.full(nr, z_hi)])
+        return rb, zb
+
+    # -- assembled matrix ---------------------------------------------------------------------
+    def matrix(self) -> sp.csr_matrix:
+        """The same operator as a scipy.sparse matrix (nodes in C order)."""
+        nr, nz = self.shape
+        idx = np.arange(nr * nz).reshape(nr, nz)
+        rows = [idx.ravel()]
+        cols = [idx.ravel()]
+        vals = [self.diag.ravel()]
+        for a, c, w in ((idx[:-1, :], idx[1:, :], self.wx[:-1, :]),
+                        (idx[:, :-1], idx[:, 1:], self.wy[:, :-1])):
+            rows += [a.ravel(), c.ravel()]
+            cols += [c.ravel(), a.ravel()]
+            vals += [-w.ravel(), -w.ravel()]
+        A = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(nr * nz, nr * nz))
+        return A.tocsr()
+
+    def pack(self, u: np.ndarray, b=None) -> np.ndarray:
+        return u.ravel().copy()
+
+    def unpack(self, x: np.ndarray):
+        return x.reshape(self.shape).copy(), np.zeros(0)
+
+    def laplacian_part(self, u: np.ndarray) -> np.ndarray:
+        """The link part sum w (u_c - u_nb) of the rows (boundary values taken as 0)."""
+        out = np.empty_like(u)
+        K.stencil_apply(np.ascontiguousarray(u), self.diag - self.mass, self.wx, self.wy, False,
+                        False, out)
+        return out
+
+
+def build_operator(geo) -> AxisymmetricOperator:
+    """Assemble the coefficient arrays of problem C on a RevolutionGeometry (vectorized)."""
+    nr, nz = geo.grid.shape
+    h = geo.grid.spacing
+    x = np.arange(1, nr + 1, dtype=float)  # r / h at the nodes
+    X = np.broadcast_to(x[:, None], (nr, nz))
+    lam = geo.penetration_depth
+    sc = geo.superconductor
+    mass = np.where(sc, geo.fraction * (h / np.where(sc, lam, 1.0)) ** 2 / X, 0.0)
+    wx = np.zeros((nr, nz))
+    wx[:-1, :] = (1.0 / (x[:-1] + 0.5))[:, None]
+    wy = np.zeros((nr, nz))
+    wy[:, :-1] = (1.0 / x)[:, None]
+    w_outer = 1.0 / (nr + 0.5)
+    w_z = 1.0 / x
+    diag = mass.copy()
+    diag += (1.0 / (x + 0.5))[:, None]  # +r link (to the next node or to r_box)
+    diag += (1.0 / (x - 0.5))[:, None]  # -r link (to the previous node or to the axis)
+    diag += 2.0 * (1.0 / x)[:, None]  # the two z links
+    return AxisymmetricOperator(geometry=geo, diag=np.ascontiguousarray(diag),
+                                wx=np.ascontiguousarray(wx), wy=np.ascontiguousarray(wy),
+                                mass=mass, w_outer=w_outer, w_z=w_z)
+
+
+# -- the solver (reusable: one factorization for every solve on a geometry) -------------------------
+
+@dataclass
+class AxisymmetricResult:
+    """Raw result: Psi_ind on the nodes and on the boundary (Wb), with the solve's record."""
+
+    u: np.ndarray
+    g: np.ndarray
+    residual: float
+    boundary_residual: float
+    iterations: int
+    boundary_iterations: int
+    method: str
+
+
+class AxisymmetricSolver:
+    """Solves problem C repeatedly on one geometry (sweeps, inductance matrices).
+
+    The box operator is factorized (``"direct"``) or preconditioned once; each
+    solve then runs GMRES on the boundary values, one box solve per product.
+    """
+
+    def __init__(self, geo, options: SolverOptions | None = None):
+        self.geometry = geo
+        self.options = (options or SolverOptions()).validate()
+        self.operator = build_operator(geo)
+        op = self.operator
+        method = self.options.method
+        if method == "auto":
+            # the factorization serves every boundary iteration and every right side
+            method = "direct" if op.n_unknowns <= 4 * self.options.direct_limit else "multigrid"
+        if method == "multigrid":
+            try:
+                from . import multigrid  # noqa: F401  (the shared multigrid core)
+            except ImportError:
+                method = "cg"
+        self.method = method
+        self._lu = None
+        self._hier = None
+        if method == "direct":
+            self._lu = spla.splu(op.matrix().tocsc())
+        elif method == "multigrid":
+            from .multigrid import Hierarchy
+
+            # built once: every boundary iteration and every right side reuses it
+            self._hier = Hierarchy(op, precision=getattr(self.options, "precision", "float32"),
+                                   cycle=getattr(self.options, "cycle", "W"))
+        h = geo.grid.spacing
+        R, Z = geo.grid.meshgrid()
+        sc = geo.superconductor
+        self._sc = sc
+        self._rc = np.ascontiguousarray(R[sc])
+        self._zc = np.ascontiguousarray(Z[sc])
+        # node current I_c = C_c (s_c - u_c) (A), C = m / (2 pi mu0 h)
+        self._C = op.mass[sc] / (2.0 * np.pi * MU0 * h)
+        self._rb, self._zb = op.boundary_points()
+        self.box_iterations = 0
+        self._setup_green()
+
+    def _setup_green(self) -> None:
+        """Precompute the Green's function of the currents on the box edges.
+
+        On the outer edge r = r_box the flux of a loop at (r_c, z_c) depends on z_b - z_c only,
+        so each column of source nodes acts by a convolution along z: one table per column
+        (2 nz - 1 values) and an FFT. On the top and bottom edges the matrix is kept dense when
+        small, else summed afresh (numba).
+        """
+        geo = self.geometry
+        nr, nz = geo.grid.shape
+        h = geo.grid.spacing
+        r_box = geo.box[0]
+        self._cols = np.nonzero(self._sc.any(axis=1))[0]
+        d = np.arange(-(nz - 1), nz) * h
+        tmp = np.empty((d.size, self._cols.size))
+        flux_matrix(np.full(d.size, r_box), np.ascontiguousarray(d),
+                    np.ascontiguousarray(geo.r[self._cols]), np.zeros(self._cols.size), tmp)
+        self._T_outer = np.ascontiguousarray(tmp.T)
+        self._rtb = np.ascontiguousarray(self._rb[nz:])
+        self._ztb = np.ascontiguousarray(self._zb[nz:])
+        self._G_tb = None
+        if self._rtb.size * self._rc.size <= DENSE_GREEN_LIMIT:
+            G = np.empty((self._rtb.size, self._rc.size))
+            flux_matrix(self._rtb, self._ztb, self._rc, self._zc, G)
+            self._G_tb = G
+
+    # -- pieces ---------------------------------------------------------------------------------
+    def box_solve(self, rhs: np.ndarray, tol: float | None = None) -> np.ndarray:
+        """Solve A u = rhs in the box (boundary values already in rhs)."""
+        op = self.operator
+        if not np.any(rhs):
+            return np.zeros(op.shape)
+        tol = self.options.tol * 1e-2 if tol is None else tol
+        if self._lu is not None:
+            self.box_iterations += 1
+            return self._lu.solve(rhs.ravel()).reshape(op.shape)
+        if self._hier is not None:
+            from .multigrid import pcg as mg_pcg
+
+            u, _, it, _ = mg_pcg(op, self._hier, np.ascontiguousarray(rhs), np.zeros(0),
+                                 tol=max(tol, 1e-14), maxiter=self.options.maxiter)
+            self.box_iterations += it
+            return u
+        res = pcg(op.apply, op.jacobi, np.ascontiguousarray(rhs), np.zeros(0),
+                  tol=max(tol, 1e-14), maxiter=self.options.maxiter)
+        self.box_iterations += res.iterations
+        return res.u
+
+    def currents(self, u: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Current of each superconducting node's dual cell (A), from London's law."""
+        return self._C * (s[self._sc] - u[self._sc])
+
+    def green(self, currents: np.ndarray) -> np.ndarray:
+        """Psi on the boundary nodes of the given node currents (exact loop fields)."""
+        from scipy.signal import fftconvolve
+
+        nz = self.geometry.grid.ny
+        out = np.empty(self._rb.size)
+        grid_I = np.zeros(self._sc.shape)
+        grid_I[self._sc] = currents
+        out[:nz] = fftconvolve(self._T_outer, grid_I[self._cols], mode="valid", axes=1).sum(axis=0)
+        if self._G_tb is not None:
+            out[nz:] = self._G_tb @ currents
+        else:
+            tb = np.zeros(self._rtb.size)
+            flux_of_loops(self._rtb, self._ztb, self._rc, self._zc,
+                          np.ascontiguousarray(currents), tb)
+            out[nz:] = tb
+        return out
+
+    # -- the coupled solve -------------------------------------------------------------------
+    def solve(self, s: np.ndarray) -> AxisymmetricResult:
+        """Psi_ind for the London source s = n_k Phi0 - Psi_ext on the nodes (Wb)."""
+        op = self.operator
+        tol = self.options.tol
+        nb_ = op.n_boundary
+        if not np.any(s[self._sc]):
+            return AxisymmetricResult(np.zeros(op.shape), np.zeros(nb_), 0.0, 0.0, 0, 0,
+                                      self.method)
+        self.box_iterations = 0
+        f = op.source_rhs(s)
+        u0 = self.box_solve(f)
+        rhs_g = self.green(self.currents(u0, s))
+        zero_s = np.zeros_like(s)
+
+        def matvec(g):
+            g = np.asarray(g, float).ravel()
+            ug = self.box_solve(op.boundary_rhs(g))
+            return g - self.green(self.currents(ug, zero_s))
+
+        A_b = spla.LinearOperator((nb_, nb_), matvec=matvec, dtype=float)
+        count = [0]
+
+        def cb(_):
+            count[0] += 1
+
+        g, info = spla.gmres(A_b, rhs_g, rtol=min(tol, 1e-11) * 1e-1, atol=0.0,
+                             restart=min(60, nb_), maxiter=20, callback=cb,
+                             callback_type="pr_norm")
+        if info != 0:
+            raise ConvergenceError(
+                f"the open-boundary iteration (GMRES on {nb_} boundary values) did not converge "
+                f"(info={info}); the body may be too close to the box edge: raise padding",
+                iterations=count[0])
+        u = self.box_solve(f + op.boundary_rhs(g))
+        # verify: the box equations, and that g is the field of the final currents
+        q = np.empty_like(u)
+        op.apply(u, np.zeros(0), q, np.zeros(0))
+        rhs = f + op.boundary_rhs(g)
+        nrm = float(np.linalg.norm(rhs))
+        residual = float(np.linalg.norm(rhs - q)) / nrm if nrm > 0 else 0.0
+        g_check = self.green(self.currents(u, s))
+        gn = max(float(np.linalg.norm(g_check)), float(np.linalg.norm(g)))
+        bres = float(np.linalg.norm(g - g_check)) / gn if gn > 0 else 0.0
+        if not (residual <= 10.0 * tol and bres <= 10.0 * tol) or not np.all(np.isfinite(u)):
+            raise ConvergenceError(
+                f"the {self.method} axisymmetric solve reached relative residual {residual:.3e} "
+                f"(box) and {bres:.3e} (open boundary), above the tolerance {tol:.1e}",
+                residual=max(residual, bres), iterations=self.box_iterations)
+        return AxisymmetricResult(u, g, residual, bres, self.box_iterations, count[0], self.method)
+
+
+# -- quantities measured on a discrete solution ----------------------------------------------------
+
+def ampere_current(op: AxisymmetricOperator, u: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Mean current density J_phi over each node's dual cell (A/m^2), from Ampere's law
+    applied to the discrete field: 2 pi mu0 h^3 J = -(h^2/x) Delta*_h Psi_ind = sum w (u_c - u_nb).
+
+    (Delta* Psi_ext = 0 in the superconductor.) This uses the field only, not London's law.
+    """
+    h = op.geometry.grid.spacing
+    lap = op.laplacian_part(u) - op.boundary_rhs(g)
+    return lap / (2.0 * np.pi * MU0 * h**3)
+
+
+def measure_fluxoid(op: AxisymmetricOperator, u, g, psi_ext, rings, *, min_fraction=0.25):
+    """Fluxoid of each ring on every circle (r_c, z_c) through its nodes.
+
+    Fluxoid = flux through the circle + loop of Lambda J = Psi(r_c, z_c) + mu0 lambda^2 2 pi r_c J,
+    with J from Ampere's law on the discrete field (:func:`ampere_current`), divided by the
+    node's superconducting share. Returns, per ring, the value on the node nearest the
+    ring's centroid, the largest deviation over its nodes, and the scale of the terms.
+    """
+    geo = op.geometry
+    R, Z = geo.grid.meshgrid()
+    f = geo.fraction
+    J = ampere_current(op, u, g)
+    lam = np.where(geo.superconductor, geo.penetration_depth, 0.0)
+    psi = psi_ext + u
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kin = MU0 * lam**2 * 2.0 * np.pi * R * np.where(f > 0, J / f, 0.0)
+    flux = psi + kin
+    out, dev, scale = [], [], []
+    for ring in rings:
+        m = ring.mask & (f >= min_fraction)
+        vals = flux[m]
+        sc_ = np.abs(psi[m]) + np.abs(kin[m])
+        d2 = (R[m] - ring.centroid[0]) ** 2 + (Z[m] - ring.centroid[1]) ** 2 - 1e-6 * f[m]
+        k = int(np.argmin(d2))
+        out.append(vals[k])
+        dev.append(vals - vals[k])
+        scale.append(sc_)
+    return out, dev, scale
+
+
+__all__ = [
+    "AxisymmetricOperator", "AxisymmetricSolver", "AxisymmetricResult", "build_operator",
+    "ellipke", "loop_flux", "loop_field", "flux_of_loops", "flux_matrix", "field_of_loops", "coil_flux",
+    "coil_field", "external_flux", "ampere_current", "measure_fluxoid", "PHI0",
+]
