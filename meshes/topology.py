@@ -113,7 +113,7 @@ def adjacent_vacuum(region: np.ndarray, periodic: tuple[bool, bool]) -> np.ndarr
 
 def label_conductors(superconductor: np.ndarray, periodic: tuple[bool, bool]) -> tuple:
     """Masks of the connected superconductors (4-connectivity: the links that carry current),
-    ordered by centroid x, then y."""
+    ordered by centroid x, then y, then size (so a coax's inner conductor precedes its shield)."""
     lab, n = ndimage.label(superconductor)
     if n and (periodic[0] or periodic[1]):
         lab = _join_across_seams(lab, periodic, (0,))
@@ -122,6 +122,7 @@ def label_conductors(superconductor: np.ndarray, periodic: tuple[bool, bool]) ->
         if k == 0:
             continue
         ii, jj = np.nonzero(lab == k)
-        keyed.append((round(ii.mean(), 6), round(jj.mean(), 6), k))
+        # concentric conductors (a coax) tie on the centroid: the smaller one comes first
+        keyed.append((round(ii.mean(), 6), round(jj.mean(), 6), ii.size, k))
     keyed.sort()
-    return tuple(lab == k for _, _, k in keyed)
+    return tuple(lab == k for *_, k in keyed)
