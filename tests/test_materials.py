@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize_scalar
+
 from fluxoid import materials
 from fluxoid.constants import E_CHARGE, HBAR, K_B, M_E, MU0, PHI0
 from fluxoid.errors import MaterialError, ParameterError
-from scipy.optimize import minimize_scalar
 
 BUILT_IN = ["Nb", "Pb", "Sn", "Al", "In", "NbN", "NbTiN", "MgB2", "YBCO"]
 
