@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import errors, materials, meshes, solvers  # noqa: E402
+from . import analytic, axisymmetric, errors, materials, meshes, solvers, transverse  # noqa: E402
 from .api import solve  # noqa: E402
 from .constants import (  # noqa: E402
     HBAR,
@@ -43,7 +43,7 @@ from .states import field_cooling, fluxoid_states  # noqa: E402
 
 __all__ = [
     "__version__", "solve", "fluxoid_states", "field_cooling", "Solution", "SolverOptions",
-    "meshes", "solvers", "errors", "materials",
+    "meshes", "solvers", "errors", "materials", "analytic", "transverse", "axisymmetric",
     "PHI0", "MU0", "HBAR", "um", "nm", "mm", "mT", "uT", "T", "G", "A", "mA", "uA", "pH", "nH",
     "ConvergenceError", "FluxoidWarning", "GeometryError", "ParameterError", "VerificationError",
 ]
