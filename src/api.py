@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from .checks import integers
 from .constants import PHI0
 from .errors import ParameterError, VerificationError
 from .meshes.geometry import Geometry
@@ -45,27 +46,7 @@ def fluxoid_numbers(geo: Geometry, fluxoid) -> np.ndarray:
     nh = len(geo.holes)
     if fluxoid is None:
         return np.zeros(nh, dtype=np.int64)
-    if isinstance(fluxoid, (numbers.Integral,)) and not isinstance(fluxoid, bool):
-        vals = [fluxoid]
-    elif isinstance(fluxoid, (numbers.Real, bool, np.bool_)):
-        raise ParameterError(f"fluxoid numbers must be integers, got {fluxoid!r}")
-    else:
-        try:
-            vals = list(fluxoid)
-        except TypeError:
-            raise ParameterError(f"fluxoid must be a sequence of integers, got {fluxoid!r}") from None
-    out = []
-    for v in vals:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
-            raise ParameterError(f"fluxoid numbers must be integers, got {v!r}")
-        if isinstance(v, numbers.Integral):
-            out.append(int(v))
-        elif math.isfinite(float(v)) and float(v).is_integer():
-            out.append(int(v))
-        else:
-            raise ParameterError(
-                f"fluxoid numbers must be integers (the fluxoid of a hole is n Phi0), got {v!r}"
-            )
+    out = integers("fluxoid", fluxoid)
     if len(out) != nh:
         raise ParameterError(
             f"fluxoid has {len(out)} number(s) but the geometry has {nh} hole(s); give one integer "

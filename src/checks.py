@@ -31,3 +31,33 @@ def positive(name: str, value, unit: str = "metres") -> float:
     if not math.isfinite(v) or v <= 0.0:
         raise ParameterError(f"{name} must be a positive finite number in {unit}, got {value!r}")
     return v
+
+
+def integers(name: str, value, what: str = "fluxoid of a hole is n Phi0") -> list[int]:
+    """``value`` (an integer or a sequence of them) as a list of ints.
+
+    Integer-valued floats (1.0) are accepted; bools, fractions and non-numbers
+    raise a ParameterError naming ``name`` (``what`` says why they must be integers).
+    """
+    import numbers
+
+    import numpy as np
+
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        vals = [value]
+    elif isinstance(value, (numbers.Real, bool, np.bool_)):
+        raise ParameterError(f"{name} numbers must be integers, got {value!r}")
+    else:
+        try:
+            vals = list(value)
+        except TypeError:
+            raise ParameterError(f"{name} must be a sequence of integers, got {value!r}") from None
+    out = []
+    for v in vals:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            raise ParameterError(f"{name} numbers must be integers, got {v!r}")
+        if isinstance(v, numbers.Integral) or (math.isfinite(float(v)) and float(v).is_integer()):
+            out.append(int(v))
+        else:
+            raise ParameterError(f"{name} numbers must be integers (the {what}), got {v!r}")
+    return out
