@@ -12,7 +12,7 @@ import numpy as np
 from ..checks import positive as _check_length
 from ..errors import FluxoidWarning, GeometryError, ParameterError
 from .grid import Grid
-from .raster import area_fractions, crossing_fractions
+from .raster import area_fractions, crossing_fractions, sample_sdf
 from .shapes import Shape, Union
 from .topology import OUTSIDE, SUPERCONDUCTOR, adjacent_vacuum, label_regions
 
@@ -130,22 +130,19 @@ class Geometry:
         X, Y = grid.meshgrid()
         self._sdf_func = sdf
         pre = precomputed or {}
-        if "sdf" in pre:
-            self.sdf = np.asarray(pre["sdf"], dtype=float)
-        elif sdf is not None:
-            self.sdf = sdf(X, Y)
-        else:
-            from scipy import ndimage
-
-            inside = ndimage.distance_transform_edt(sc) * h
-            outside = ndimage.distance_transform_edt(~sc) * h
-            self.sdf = np.where(sc, 0.5 * h - inside, outside - 0.5 * h)
+        # exact signed distances are made on first use (plots, users); the
+        # rasterization needs them only near the boundary, where "phi" (from
+        # raster.sample_sdf) is exact
+        self._sdf = np.asarray(pre["sdf"], dtype=float) if "sdf" in pre else None
         if "theta" in pre and "fraction" in pre:
             self.theta = np.asarray(pre["theta"], dtype=np.float32)
             self.fraction = np.asarray(pre["fraction"], dtype=float)
         else:
+            phi = pre.get("phi", self._sdf)
+            if sdf is not None and phi is None:
+                phi = sdf(X, Y)
             self.theta = crossing_fractions(sdf, X, Y, h, sc, grid.periodic)
-            self.fraction = area_fractions(sdf, X, Y, h, sc, phi=self.sdf if sdf is not None else None)
+            self.fraction = area_fractions(sdf, X, Y, h, sc, phi=phi)
         self.region, masks = label_regions(sc, grid.periodic, h)
         self.adjacent_vacuum = adjacent_vacuum(self.region, grid.periodic)
         holes = []
@@ -208,7 +205,7 @@ class Geometry:
             domain = (b[0] - m, b[1] + m, b[2] - m, b[3] + m)
         grid = Grid.covering(*domain, h, periodic=periodic)
         X, Y = grid.meshgrid()
-        phi = body.sdf(X, Y)
+        phi = sample_sdf(body.sdf, grid.x, grid.y)
         inside = phi < 0.0
         lam = _penetration_array(penetration_depth, shapes, X, Y, inside)
         return cls(
@@ -219,7 +216,7 @@ class Geometry:
             shapes=shapes,
             coherence_length=coherence_length,
             name=name,
-            precomputed={"sdf": phi},
+            precomputed={"phi": phi},
         )
 
     # -- conveniences -----------------------------------------------------------------------
@@ -242,6 +239,25 @@ class Geometry:
     @property
     def n_holes(self) -> int:
         return len(self.holes)
+
+    @property
+    def sdf(self) -> np.ndarray:
+        """Signed distance (m) of each cell centre to the superconductor's boundary,
+        negative inside (for an image: the distance transform of the mask, the boundary
+        halfway between centres)."""
+        if self._sdf is None:
+            if self._sdf_func is not None:
+                X, Y = self.grid.meshgrid()
+                self._sdf = np.asarray(self._sdf_func(X, Y), dtype=float)
+            else:
+                from scipy import ndimage
+
+                h = self.grid.spacing
+                sc = self.superconductor
+                inside = ndimage.distance_transform_edt(sc) * h
+                outside = ndimage.distance_transform_edt(~sc) * h
+                self._sdf = np.where(sc, 0.5 * h - inside, outside - 0.5 * h)
+        return self._sdf
 
     @property
     def conductors(self) -> tuple[np.ndarray, ...]:
