@@ -323,6 +323,128 @@ def post_red(y, r, inv_d, wx, wy, px, py, out):
     return acc
 
 
+@nb.njit(inline="always")
+def _expand(ec, T, fy, ny, buf):
+    # buf = row T of the coarse correction, prolonged to fine length
+    ncy = ec.shape[1]
+    if fy == 2:
+        for J in range(ny // 2):
+            v = ec[T, J]
+            buf[2 * J] = v
+            buf[2 * J + 1] = v
+        if ny & 1:
+            buf[ny - 1] = ec[T, ncy - 1]
+    else:
+        for j in range(ny):
+            buf[j] = ec[T, j]
+
+
+@nb.njit(inline="always")
+def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
+                xh, hb_ptr, hb_cell, hb_hole, hb_w):
+    # yrow = row t of post_black (black cells swept, red cells x + P ec), hole terms included
+    tm = t - 1 if t > 0 else nx - 1
+    tp = t + 1 if t < nx - 1 else 0
+    _expand(ec, tm // fx, fy, ny, em)
+    _expand(ec, t // fx, fy, ny, e0)
+    _expand(ec, tp // fx, fy, ny, ep)
+    for j in (0, ny - 1):
+        jm = j - 1 if j > 0 else ny - 1
+        jp = j + 1 if j < ny - 1 else 0
+        yrow[j] = _postb(x, r, inv_d, wx, wy, t, tm, tp, j, jm, jp, e0[j], em[j], ep[j],
+                         e0[jm], e0[jp])
+    X = x[t]
+    XM = x[tm]
+    XP = x[tp]
+    R = r[t]
+    D = inv_d[t]
+    WXM = wx[tm]
+    WX = wx[t]
+    WY = wy[t]
+    par = nb.uint64(t & 1)
+    for jj in range(1, ny - 1):
+        j = nb.uint64(jj)
+        s = (R[j] + WXM[j] * (XM[j] + em[j]) + WX[j] * (XP[j] + ep[j])
+             + WY[j - _U1] * (X[j - _U1] + e0[j - _U1])
+             + WY[j] * (X[j + _U1] + e0[j + _U1])) * D[j]
+        yrow[j] = (X[j] + e0[j]) if ((j + par) & _U1) == 0 else s
+    for e in range(hb_ptr[t], hb_ptr[t + 1]):
+        c = hb_cell[e] - t * ny
+        yrow[c] += hb_w[e] * xh[hb_hole[e]] * D[c]
+
+
+@nb.njit(parallel=True, **_FAST)
+def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, hb_w, nchunks,
+                out):
+    """out = the post-smoothing of the cycle (prolongation, black sweep, red sweep) in one pass.
+
+    The same arithmetic as ``post_black``, ``hole_fix`` (black edge cells) and
+    ``post_red`` in sequence, but the intermediate y is kept in a ring of
+    three rows per thread: each thread walks its block of rows, computing y
+    one row ahead of the red sweep (and the two rows beyond its block that
+    its ends need), so x, r and the coefficients are streamed once. The
+    coarse correction is prolonged row by row into small buffers (contiguous
+    reads). ``hb_*`` are the hole links of the black edge cells sorted by
+    cell, ``hb_ptr`` their row pointers; ``nchunks`` blocks of rows are
+    shared among the threads. Returns r . out over the 5-point
+    update (the caller adds the red edge cells' hole terms).
+    """
+    nx, ny = x.shape
+    nchunks = max(1, min(nx, nchunks))
+    acc = 0.0
+    for c in nb.prange(nchunks):
+        a = c * nx // nchunks
+        b = (c + 1) * nx // nchunks
+        ybuf = np.empty((3, ny), x.dtype)
+        ebuf = np.empty((3, ny), x.dtype)
+        t0 = a - 1 if a > 0 else nx - 1
+        _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t0, nx, ny, ebuf[0], ebuf[1], ebuf[2],
+                    ybuf[0], xh, hb_ptr, hb_cell, hb_hole, hb_w)
+        _black_into(x, r, inv_d, wx, wy, ec, fx, fy, a, nx, ny, ebuf[0], ebuf[1], ebuf[2],
+                    ybuf[1], xh, hb_ptr, hb_cell, hb_hole, hb_w)
+        tacc = 0.0
+        for i in range(a, b):
+            s = i - a  # ring slots: row i - 1 -> s % 3, i -> (s + 1) % 3, i + 1 -> (s + 2) % 3
+            sm = s % 3
+            s0 = (s + 1) % 3
+            sp = (s + 2) % 3
+            t = i + 1 if i < nx - 1 else 0
+            _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, ebuf[0], ebuf[1], ebuf[2],
+                        ybuf[sp], xh, hb_ptr, hb_cell, hb_hole, hb_w)
+            YM = ybuf[sm]
+            Y0 = ybuf[s0]
+            YP = ybuf[sp]
+            im = i - 1 if i > 0 else nx - 1
+            R = r[i]
+            D = inv_d[i]
+            WXM = wx[im]
+            WX = wx[i]
+            WY = wy[i]
+            O = out[i]
+            for j in (0, ny - 1):
+                jm = j - 1 if j > 0 else ny - 1
+                jp = j + 1 if j < ny - 1 else 0
+                if (i + j) & 1 == 1:
+                    v = Y0[j]
+                else:
+                    v = (R[j] + WXM[j] * YM[j] + WX[j] * YP[j] + WY[jm] * Y0[jm]
+                         + WY[j] * Y0[jp]) * D[j]
+                O[j] = v
+                tacc += R[j] * v
+            if ny == 1:
+                tacc -= 0.5 * R[0] * O[0]
+            par = nb.uint64(i & 1)
+            for jj in range(1, ny - 1):
+                j = nb.uint64(jj)
+                sv = (R[j] + WXM[j] * YM[j] + WX[j] * YP[j] + WY[j - _U1] * Y0[j - _U1]
+                      + WY[j] * Y0[j + _U1]) * D[j]
+                v = sv if ((j + par) & _U1) == 0 else Y0[j]
+                O[j] = v
+                tacc += R[j] * v
+        acc += tacc
+    return acc
+
+
 # -- hole unknowns (short edge lists, serial) ----------------------------------------------
 
 @nb.njit(**_OPTS)
@@ -489,3 +611,59 @@ def add_to(a, out):
     for i in nb.prange(nx):
         for j in range(ny):
             out[i, j] += a[i, j]
+
+
+# -- the coarsest level ---------------------------------------------------------------------
+
+@nb.njit(**_OPTS)
+def coarse_lu_solve(l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, perm_r, perm_c, act, r, rh,
+                    out, out_h):
+    """out, out_h = A_c^-1 (r, rh) from a sparse LU factorization Pr A_c Pc = L U.
+
+    L and U are CSR (rows sorted, diagonal included); ``act`` lists the flat
+    indices of the coarsest cells that are unknowns (the first ``act.size``
+    rows of A_c), the hole rows follow. ``out`` is the flat coarsest array
+    (zero off ``act``). One call per visit, no Python in between.
+    """
+    nc = act.size
+    n = perm_r.size
+    b = np.empty(n)
+    for k in range(nc):
+        b[perm_r[k]] = r[act[k]]
+    for k in range(n - nc):
+        b[perm_r[nc + k]] = rh[k]
+    for i in range(n):  # L y = Pr b
+        s = b[i]
+        d = 1.0
+        for e in range(l_ptr[i], l_ptr[i + 1]):
+            j = l_idx[e]
+            if j < i:
+                s -= l_val[e] * b[j]
+            elif j == i:
+                d = l_val[e]
+        b[i] = s / d
+    for i in range(n - 1, -1, -1):  # U y' = y
+        s = b[i]
+        d = 1.0
+        for e in range(u_ptr[i], u_ptr[i + 1]):
+            j = u_idx[e]
+            if j > i:
+                s -= u_val[e] * b[j]
+            elif j == i:
+                d = u_val[e]
+        b[i] = s / d
+    for k in range(out.size):
+        out[k] = 0.0
+    for k in range(nc):  # x = Pc y'
+        out[act[k]] = b[perm_c[k]]
+    for k in range(n - nc):
+        out_h[k] = b[perm_c[nc + k]]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def copy_to(a, out):
+    """out = a (converting the dtype), in parallel so each thread first-touches its rows."""
+    nx, ny = a.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            out[i, j] = a[i, j]

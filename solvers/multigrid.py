@@ -23,8 +23,11 @@ and a periodic axis stays periodic.
 
 A hole stays a single unknown on every level: its links to the fine edge
 cells are summed onto their parents (times s), so the coarsest level carries
-every hole exactly and is solved directly (dense Cholesky) together with
-them. Many holes therefore cost no more iterations than one.
+every hole exactly and is solved directly together with them (a sparse LU
+factorization, computed in a few ms and applied in one numba call per
+visit; a dense Cholesky of the ~1000 coarsest unknowns took 15-300 ms of
+every setup, the upper figure when BLAS threads competed with numba's).
+Many holes therefore cost no more iterations than one.
 
 Coarsening stops when a level is small (``COARSEST_CELLS``) or when it is
 strongly diagonally dominant (the screened regime, lambda of a few coarse
@@ -44,19 +47,25 @@ accuracy: the preconditioner only needs to be a good approximate inverse.
 
 The fine-level kernels fuse what streams the same data: the pre-smoothing
 sweep is a single pass from a zero guess, residual and restriction are one
-pass, prolongation is fused with the black half-sweep, and the red
-half-sweep also returns r . z for conjugate gradients; the operator returns
-p . Ap, and the x/r update returns r . r.
+pass, and the whole post-smoothing (prolongation, black half-sweep with its
+hole terms, red half-sweep, and r . z for conjugate gradients) is one pass
+that keeps the black half-sweep in a ring of three rows per thread and
+prolongs the coarse correction row by row (``post_smooth``); the operator
+returns p . Ap, and the x/r update returns r . r.
+
+Work arrays (level iterates, restricted residuals, the Krylov vectors) come
+from a pool kept between solves (``_WorkPool``), so a sweep of solves on one
+grid does not pay the page faults of fresh memory every time.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
@@ -65,10 +74,8 @@ from . import mg_kernels as MK
 
 #: A level with at most this many cells is solved directly.
 COARSEST_CELLS = 1024
-#: Largest coarsest system factorized densely (more holes than this: sparse LU).
-DENSE_MAX = 3000
 #: Levels with fewer cells than this run on one thread (threads don't pay there).
-PARALLEL_MIN_CELLS = 1 << 15
+PARALLEL_MIN_CELLS = 1 << 17
 #: Stop coarsening once every cell's off-diagonal sum is below this fraction of its diagonal.
 DOMINANCE_STOP = 0.25
 #: Stiffness scaling of the coarse operators (see the module docstring).
@@ -79,6 +86,54 @@ W_MIN_CELLS = 4096
 
 _EMPTY = np.zeros(0)
 _EMPTY_I = np.zeros(0, np.int64)
+
+
+class _WorkPool:
+    """Grid-sized work arrays kept between solves.
+
+    A hierarchy and a conjugate-gradient run take their work arrays from
+    here and give them back when they are done (a hierarchy when it is
+    garbage collected), so a sweep of solves on one grid does not pay the
+    page faults of fresh memory on every solve (at 4096^2 the first touch of
+    a solve's ~1 GB of work arrays costs 0.05-1 s, more than the rest of its
+    setup). An array is only ever held by one user at a time; at most
+    ``max_bytes`` are kept.
+    """
+
+    MIN_SIZE = 1 << 14  # smaller arrays are cheap to allocate
+
+    def __init__(self, max_bytes: int = 3 << 30):
+        self.max_bytes = max_bytes
+        self._free: dict = {}
+        self._bytes = 0
+
+    def take(self, shape, dtype) -> np.ndarray:
+        key = (tuple(shape), np.dtype(dtype).str)
+        free = self._free.get(key)
+        if free:
+            a = free.pop()
+            self._bytes -= a.nbytes
+            return a
+        return np.empty(shape, dtype)
+
+    def give(self, arrays) -> None:
+        for a in arrays:
+            if a is None or a.size < self.MIN_SIZE or self._bytes + a.nbytes > self.max_bytes:
+                continue
+            self._free.setdefault((a.shape, a.dtype.str), []).append(a)
+            self._bytes += a.nbytes
+
+    def clear(self) -> None:
+        self._free.clear()
+        self._bytes = 0
+
+
+_POOL = _WorkPool()
+
+
+def release_work_arrays() -> None:
+    """Free the work arrays kept between solves (see ``_WorkPool``)."""
+    _POOL.clear()
 
 
 @dataclass(eq=False)
@@ -94,9 +149,13 @@ class Level:
     edge_colour: np.ndarray
     hole_diag: np.ndarray
     factor: tuple[int, int] = (1, 1)  # aggregation towards the next level
+    hb_ptr: np.ndarray = field(default_factory=lambda: _EMPTY_I)  # black edge cells by row
+    hb_cell: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    hb_hole: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    hb_w: np.ndarray = field(default_factory=lambda: _EMPTY)
     coarse_of: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     x: np.ndarray | None = None  # pre-smoothed iterate
-    y: np.ndarray | None = None  # after the black half-sweep
+    y: np.ndarray | None = None  # unused: post_smooth keeps the black half-sweep in row buffers
     r: np.ndarray | None = None  # right side (coarse levels)
     e: np.ndarray | None = None  # result (coarse levels)
     xh: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -129,6 +188,17 @@ def _coarsen_edges(edge_cell, edge_hole, edge_w, ny, factor, coarse_shape, nh, s
     uniq, inv = np.unique(key, return_inverse=True)
     w = np.bincount(inv, weights=edge_w, minlength=uniq.size) * s
     return parent.astype(np.int64), (uniq // nh).astype(np.int64), (uniq % nh).astype(np.int64), w
+
+
+def _black_edges_by_row(lev: Level) -> None:
+    """The hole links of black edge cells, sorted by cell, with row pointers (post_smooth)."""
+    nx, ny = lev.shape
+    sel = np.flatnonzero(lev.edge_colour == 1)
+    order = sel[np.argsort(lev.edge_cell[sel], kind="stable")]
+    lev.hb_cell = np.ascontiguousarray(lev.edge_cell[order], dtype=np.int64)
+    lev.hb_hole = np.ascontiguousarray(lev.edge_hole[order], dtype=np.int64)
+    lev.hb_w = np.ascontiguousarray(lev.edge_w[order], dtype=np.float64)
+    lev.hb_ptr = np.searchsorted(lev.hb_cell // ny, np.arange(nx + 1)).astype(np.int64)
 
 
 class Hierarchy:
@@ -165,17 +235,32 @@ class Hierarchy:
         hmass = np.asarray(op.hole_mass, dtype=np.float64)
         hdiag = np.asarray(op.hole_diag, dtype=np.float64)
         self.levels: list[Level] = []
+        owned: list = []  # work arrays given back to the pool when the hierarchy dies
+        self._owned = owned
+
+        def take(shape, dtype):
+            a = _POOL.take(shape, dtype)
+            owned.append(a)
+            return a
+
+        def as_level(a):
+            out = take(a.shape, dt)
+            MK.copy_to(a, out)
+            return out
+
+        temps: list = []
         s = STIFFNESS_SCALE
         while True:
             nx, ny = diag.shape
-            inv_d = np.empty((nx, ny), dt)
+            inv_d = take((nx, ny), dt)
             MK.inverse_diag(diag, inv_d)
             lev = Level(
                 shape=(nx, ny), periodic=(px, py), inv_d=inv_d,
-                wx=np.ascontiguousarray(wx, dtype=dt), wy=np.ascontiguousarray(wy, dtype=dt),
+                wx=as_level(wx), wy=as_level(wy),
                 edge_cell=ec, edge_hole=eh, edge_w=ew, edge_colour=_edge_colour(ec, ny),
                 hole_diag=hdiag,
             )
+            _black_edges_by_row(lev)
             lev.xh = np.zeros(nh)
             lev.rh = np.zeros(nh)
             lev.eh = np.zeros(nh)
@@ -190,17 +275,15 @@ class Hierarchy:
                 self.kind_coarsest = "smooth"
                 break
             ncx, ncy = -(-nx // fxa), -(-ny // fya)
-            mc = np.empty((ncx, ncy))
-            dc = np.empty((ncx, ncy))
-            wxc = np.empty((ncx, ncy))
-            wyc = np.empty((ncx, ncy))
+            mc, dc, wxc, wyc = (_POOL.take((ncx, ncy), np.float64) for _ in range(4))
             MK.coarsen(mass, diag, wx, wy, fxa, fya, px, py, s, mc, dc, wxc, wyc)
             lev.factor = (fxa, fya)
-            lev.x = np.zeros((nx, ny), dt)
-            lev.y = np.zeros((nx, ny), dt)
+            lev.x = take((nx, ny), dt)
             if nh:
                 lev.coarse_of, ec, eh, ew = _coarsen_edges(ec, eh, ew, ny, (fxa, fya), (ncx, ncy), nh, s)
                 hdiag = hmass + s * (hdiag - hmass)
+            _POOL.give(temps)  # the previous level's float64 coefficients
+            temps = [mc, dc, wxc, wyc]
             mass, diag, wx, wy = mc, dc, wxc, wyc
         coarsest = self.levels[-1]
         if not hasattr(self, "kind_coarsest"):
@@ -208,18 +291,19 @@ class Hierarchy:
         if self.kind_coarsest == "direct":
             self._factor_coarsest(coarsest, diag, wx, wy)
         else:
-            coarsest.x = np.zeros(coarsest.shape, dt)
-            coarsest.y = np.zeros(coarsest.shape, dt)
+            coarsest.x = take(coarsest.shape, dt)
             coarsest.factor = (1, 1)
             coarsest.coarse_of = np.zeros(coarsest.edge_cell.size, np.int64)
             self._zero_ec = np.zeros(coarsest.shape, dt)
+        _POOL.give(temps)
         self.gamma = int(gamma)
         for lev in self.levels[1:]:
-            lev.r = np.zeros(lev.shape, dt)
-            lev.e = np.zeros(lev.shape, dt)
+            lev.r = take(lev.shape, dt)
+            lev.e = take(lev.shape, dt)
             if self.gamma > 1:
-                lev.r2 = np.zeros(lev.shape, dt)
-                lev.e2 = np.zeros(lev.shape, dt)
+                lev.r2 = take(lev.shape, dt)
+                lev.e2 = take(lev.shape, dt)
+        weakref.finalize(self, _POOL.give, owned)
 
     # -- setup helpers --------------------------------------------------------------------
     def _dominant(self, diag, wx, wy, mass) -> bool:
@@ -253,26 +337,26 @@ class Hierarchy:
             vals += [-lev.edge_w, -lev.edge_w, lev.hole_diag]
         A = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                           shape=(n, n)).tocsc()
-        if n <= DENSE_MAX:
-            chol = sla.cho_factor(A.toarray(), lower=True)
-            self._coarse_solve = lambda rhs: sla.cho_solve(chol, rhs)
-        else:  # many holes: a sparse factorization
-            lu = spla.splu(A)
-            self._coarse_solve = lu.solve
+        # sparse LU (a few ms, where a dense Cholesky of ~1000 unknowns took 15-300 ms, the
+        # upper figure when BLAS threads compete with numba's), solved in one numba call
+        lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                       options={"SymmetricMode": True})
+        L = lu.L.tocsr()
+        U = lu.U.tocsr()
+        L.sort_indices()
+        U.sort_indices()
+        self._lu = tuple(np.ascontiguousarray(a) for a in (
+            L.indptr.astype(np.int64), L.indices.astype(np.int64), L.data.astype(np.float64),
+            U.indptr.astype(np.int64), U.indices.astype(np.int64), U.data.astype(np.float64),
+            lu.perm_r.astype(np.int64), lu.perm_c.astype(np.int64)))
         self._coarse_idx = idx.reshape(-1)
         self._coarse_act = np.flatnonzero(act.reshape(-1))
         self._coarse_n = nc
 
     # -- the cycle ------------------------------------------------------------------------
     def _solve_coarsest(self, lev: Level, r, rh, out, out_h):
-        act = self._coarse_act
-        rhs = np.concatenate([r.reshape(-1)[act].astype(np.float64), rh])
-        sol = self._coarse_solve(rhs)
-        flat = out.reshape(-1)
-        flat[:] = 0.0
-        flat[act] = sol[: self._coarse_n]
-        if lev.n_holes:
-            out_h[:] = sol[self._coarse_n:]
+        MK.coarse_lu_solve(*self._lu, self._coarse_act, r.reshape(-1), rh, out.reshape(-1),
+                           out_h)
 
     def vcycle(self, r, rh, out, out_h) -> float:
         """out = B r for the finest level (r, out: (nx, ny) arrays; rh, out_h: hole parts).
@@ -323,11 +407,9 @@ class Hierarchy:
         if nh:
             MK.hole_update(lev.x.reshape(-1), use_coarse, lev.coarse_of, lev.xh, _EMPTY, rh,
                            lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
-        MK.post_black(lev.x, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, px, py, lev.y)
-        if nh:
-            MK.hole_fix(lev.y.reshape(-1), lev.xh, lev.inv_d.reshape(-1), lev.edge_cell,
-                        lev.edge_hole, lev.edge_w, lev.edge_colour, 1)
-        rz = MK.post_red(lev.y, r, lev.inv_d, lev.wx, lev.wy, px, py, out)
+        rz = MK.post_smooth(lev.x, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh,
+                            lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w,
+                            4 * numba.get_num_threads(), out)
         if nh:
             rz += MK.hole_fix_dot(out.reshape(-1), lev.xh, lev.inv_d.reshape(-1), r.reshape(-1),
                                   lev.edge_cell, lev.edge_hole, lev.edge_w, lev.edge_colour, 0)
@@ -398,38 +480,46 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
     Stops when ||r|| <= tol ||rhs||; raises ConvergenceError at ``maxiter``.
     Returns (u, b, iterations, history of relative residuals).
     """
+    nh = op.hole_diag.size
+    rhs_u = np.ascontiguousarray(rhs_u, dtype=np.float64)
+    rhs_b = np.asarray(rhs_b, dtype=np.float64)
+    nrm = math.sqrt(float(np.vdot(rhs_u, rhs_u)) + float(rhs_b @ rhs_b))
+    u = np.zeros(rhs_u.shape) if x0 is None else np.array(x0[0], dtype=np.float64)
+    b = np.zeros(nh) if x0 is None else np.array(x0[1], dtype=np.float64)
+    if nrm == 0.0:
+        return u, b, 0, [0.0]
+    work = [_POOL.take(rhs_u.shape, np.float64) for _ in range(4)]
+    try:
+        return _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, tol=tol, maxiter=maxiter,
+                         x0=x0)
+    finally:
+        _POOL.give(work)
+
+
+def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     px, py = op.geometry.grid.periodic
     d, wx, wy = op.diag, op.wx, op.wy
     ec, eh, ew, hd = op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag
     nh = hd.size
-    rhs_u = np.ascontiguousarray(rhs_u, dtype=np.float64)
-    rhs_b = np.asarray(rhs_b, dtype=np.float64)
-    nrm = math.sqrt(float(np.vdot(rhs_u, rhs_u)) + float(rhs_b @ rhs_b))
-    u = np.zeros_like(rhs_u) if x0 is None else np.array(x0[0], dtype=np.float64)
-    b = np.zeros(nh) if x0 is None else np.array(x0[1], dtype=np.float64)
-    if nrm == 0.0:
-        return u, b, 0, [0.0]
-    q = np.empty_like(rhs_u)
+    q, r, z, p = work
     qb = np.zeros(nh)
     if x0 is None:
-        r = rhs_u.copy()
+        MK.copy_to(rhs_u, r)
         rb = rhs_b.copy()
     else:
         MK.apply_dot(u, d, wx, wy, px, py, q)
         if nh:
             MK.hole_apply_dot(u.reshape(-1), b, ec, eh, ew, hd, q.reshape(-1), qb)
-        r = rhs_u - q
+        np.subtract(rhs_u, q, out=r)
         rb = rhs_b - qb
     rr = float(np.vdot(r, r)) + float(rb @ rb)
     history = [math.sqrt(rr) / nrm]
     if history[-1] <= tol:
         return u, b, 0, history
-    z = np.empty_like(rhs_u)
     zb = np.zeros(nh)
-    p = np.empty_like(rhs_u)
     pb = np.zeros(nh)
     rz = hier.vcycle(r, rb, z, zb)
-    p[...] = z
+    MK.copy_to(z, p)
     pb[:] = zb
     it = 0
     while True:

@@ -189,6 +189,7 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
     op = build_operator(problem("hollow_cylinder", n, 20.0))
     hier = Hierarchy(op, "float32")
     L, C = hier.levels[0], hier.levels[1]
+    C.e[...] = 0.0  # work arrays come uninitialized from the pool
     rng = np.random.default_rng(2)
     r = rng.random((n, n)) * (op.diag > 0)
     p = rng.random((n, n)) * (op.diag > 0)
@@ -205,11 +206,10 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
         "residual + restriction": (
             lambda: MK.residual_restrict(r, L.x, L.inv_d, L.wx, L.wy, 2, 2, False, False, C.r),
             8 + 4 * f),
-        "prolongation + black sweep": (
-            lambda: MK.post_black(L.x, C.e, r, L.inv_d, L.wx, L.wy, 2, 2, False, False, L.y),
-            8 + 5 * f),
-        "red sweep (+ r.z)": (
-            lambda: MK.post_red(L.y, r, L.inv_d, L.wx, L.wy, False, False, z), 8 + 4 * f + 8),
+        "post-smooth (prolongation + black + red sweep, + r.z)": (
+            lambda: MK.post_smooth(L.x, C.e, r, L.inv_d, L.wx, L.wy, 2, 2, L.xh, L.hb_ptr,
+                                   L.hb_cell, L.hb_hole, L.hb_w, 4 * threads, z),
+            8 + 4 * f + 8),
     }
     out = {}
     with _threads(threads):
