@@ -67,6 +67,18 @@ class SolverOptions:
     full_multigrid: bool = False
     tolerance_mode: str = "residual"
 
+    @classmethod
+    def resolve(cls, options: SolverOptions | None, keywords: dict) -> SolverOptions:
+        """The validated options of a call given ``options=`` or solver keywords (not both)."""
+        if options is None:
+            try:
+                options = cls(**keywords)
+            except TypeError as e:
+                raise ParameterError(f"unknown solver option: {e}") from None
+        elif keywords:
+            raise ParameterError("give either options= or solver keywords, not both")
+        return options.validate()
+
     def validate(self) -> SolverOptions:
         if self.method not in METHODS:
             raise ParameterError(f"method must be one of {METHODS}, got {self.method!r}")

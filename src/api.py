@@ -352,11 +352,7 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
         raise ParameterError(
             f"geometry must be a fluxoid.meshes.Geometry, got {type(geometry).__name__}"
         )
-    if options is None:
-        options = SolverOptions(**option_kwargs)
-    elif option_kwargs:
-        raise ParameterError("give either options= or solver keywords, not both")
-    options.validate()
+    options = SolverOptions.resolve(options, option_kwargs)
     Ba = _applied_field(applied_field)
     if coils is not None:
         raise ParameterError("coils are field sources of bodies of revolution; this geometry is a "

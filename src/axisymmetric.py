@@ -7,7 +7,6 @@ Psi = 2 pi r A_phi (the flux through the circle of radius r at height z).
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 from functools import cached_property
@@ -15,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import npz
+from .checks import integers
 from .constants import MU0, PHI0
 from .errors import GeometryError, ParameterError, VerificationError
-from .meshes.grid import Grid
 from .meshes.revolution import Coil, RevolutionGeometry
 from .solvers.axisymmetric import (
     AxisymmetricSolver,
@@ -54,23 +54,7 @@ def _fluxoid_numbers(geo: RevolutionGeometry, fluxoid) -> np.ndarray:
     nr = geo.n_rings
     if fluxoid is None:
         return np.zeros(nr, dtype=np.int64)
-    if isinstance(fluxoid, numbers.Integral) and not isinstance(fluxoid, (bool, np.bool_)):
-        vals = [fluxoid]
-    elif isinstance(fluxoid, (numbers.Real, bool, np.bool_)):
-        raise ParameterError(f"fluxoid numbers must be integers, got {fluxoid!r}")
-    else:
-        try:
-            vals = list(fluxoid)
-        except TypeError:
-            raise ParameterError(f"fluxoid must be a sequence of integers, got {fluxoid!r}") from None
-    out = []
-    for v in vals:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
-            raise ParameterError(f"fluxoid numbers must be integers, got {v!r}")
-        if isinstance(v, numbers.Integral) or (math.isfinite(float(v)) and float(v).is_integer()):
-            out.append(int(v))
-        else:
-            raise ParameterError(f"fluxoid numbers must be integers (a ring's fluxoid is n Phi0), got {v!r}")
+    out = integers("fluxoid", fluxoid, "fluxoid of a ring is n Phi0")
     if nr == 0 and out:
         raise ParameterError(
             f"fluxoid={fluxoid!r} given, but {geo.name} has no hole (it crosses the axis), so it "
@@ -139,11 +123,7 @@ def solve_axisymmetric(geometry: RevolutionGeometry, applied_field=0.0, fluxoid=
         raise ParameterError(
             f"geometry must be a RevolutionGeometry, got {type(geometry).__name__}"
         )
-    if options is None:
-        options = SolverOptions(**option_kwargs)
-    elif option_kwargs:
-        raise ParameterError("give either options= or solver keywords, not both")
-    options.validate()
+    options = SolverOptions.resolve(options, option_kwargs)
     Ba = _applied_field(applied_field)
     n = _fluxoid_numbers(geometry, fluxoid)
     coil_list = _coils(geometry, coils)
@@ -623,9 +603,6 @@ class AxisymmetricSolution:
 
     def save(self, path) -> Path:
         """Write the solution, its inputs and units to one ``.npz`` file."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_suffix(".npz")
         g = self.geometry
         meta = {
             "format": FORMAT_VERSION,
@@ -646,31 +623,26 @@ class AxisymmetricSolution:
             "method": self.method,
             "units": self.units,
         }
-        np.savez_compressed(path, meta=np.array(json.dumps(meta)), fraction=g.fraction,
-                            penetration_depth=g.penetration_depth, sdf=g.sdf, on_axis=g.on_axis,
-                            psi_induced=self.psi_induced, boundary_values=self.boundary_values)
-        return path
+        return npz.write(path, meta, fraction=g.fraction, penetration_depth=g.penetration_depth,
+                         sdf=g.sdf, on_axis=g.on_axis, psi_induced=self.psi_induced,
+                         boundary_values=self.boundary_values)
 
     @classmethod
     def load(cls, path) -> AxisymmetricSolution:
         """Read a solution written by :meth:`save`."""
-        with np.load(Path(path), allow_pickle=False) as f:
-            meta = json.loads(str(f["meta"]))
-            if meta.get("kind") != "axisymmetric":
-                raise ParameterError(f"{path} does not hold an axisymmetric fluxoid solution")
-            gm = meta["grid"]
-            grid = Grid(gm["nx"], gm["ny"], gm["spacing"], tuple(gm["origin"]))
-            geo = RevolutionGeometry(grid, f["fraction"], f["penetration_depth"],
-                                     sdf_values=f["sdf"], on_axis=f["on_axis"], name=meta["name"],
-                                     inner_points=meta["inner_points"])
-            return cls(geo, f["psi_induced"].copy(), f["boundary_values"].copy(),
-                       applied_field=meta["applied_field"], fluxoid_numbers=meta["fluxoid_numbers"],
-                       coils=[Coil(*c) for c in meta["coils"]], residual=meta["residual"],
-                       box_residual=meta["box_residual"],
-                       boundary_residual=meta["boundary_residual"],
-                       iterations=meta["iterations"],
-                       boundary_iterations=meta["boundary_iterations"], method=meta["method"],
-                       version=meta["fluxoid_version"])
+        meta, f = npz.read(path, "axisymmetric")
+        grid = npz.grid_from_meta(meta["grid"])
+        geo = RevolutionGeometry(grid, f["fraction"], f["penetration_depth"],
+                                 sdf_values=f["sdf"], on_axis=f["on_axis"], name=meta["name"],
+                                 inner_points=meta["inner_points"])
+        return cls(geo, f["psi_induced"].copy(), f["boundary_values"].copy(),
+                   applied_field=meta["applied_field"], fluxoid_numbers=meta["fluxoid_numbers"],
+                   coils=[Coil(*c) for c in meta["coils"]], residual=meta["residual"],
+                   box_residual=meta["box_residual"],
+                   boundary_residual=meta["boundary_residual"],
+                   iterations=meta["iterations"],
+                   boundary_iterations=meta["boundary_iterations"], method=meta["method"],
+                   version=meta["fluxoid_version"])
 
     def __repr__(self) -> str:
         return (f"AxisymmetricSolution({self.geometry.name!r}, Ba={self.applied_field:.4g} T, "

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from . import npz
 from .constants import PHI0
-from .errors import ParameterError
 from .meshes.geometry import Geometry
-from .meshes.grid import Grid
 
 FORMAT_VERSION = 1
 
@@ -320,17 +318,13 @@ class Solution:
 
     def save(self, path) -> Path:
         """Write the solution, its inputs and units to one ``.npz`` file."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_suffix(".npz")
         g = self.geometry
         meta = {
             "format": FORMAT_VERSION,
             "kind": "axial",
             "fluxoid_version": self.version,
             "name": g.name,
-            "grid": {"nx": g.grid.nx, "ny": g.grid.ny, "spacing": g.grid.spacing,
-                     "origin": list(g.grid.origin), "periodic": list(g.grid.periodic)},
+            "grid": npz.grid_meta(g.grid),
             "coherence_length": g.coherence_length,
             "applied_field": self.applied_field,
             "fluxoid_numbers": self.fluxoid_numbers.tolist(),
@@ -341,9 +335,9 @@ class Solution:
             "method": self.method,
             "units": self.units,
         }
-        np.savez_compressed(
+        return npz.write(
             path,
-            meta=np.array(json.dumps(meta)),
+            meta,
             superconductor=g.superconductor,
             penetration_depth=g.penetration_depth,
             sdf=g.sdf,
@@ -352,30 +346,20 @@ class Solution:
             B=self.B,
             hole_field=self.hole_field,
         )
-        return path
 
     @classmethod
     def load(cls, path) -> Solution:
         """Read a solution written by :meth:`save`."""
-        with np.load(Path(path), allow_pickle=False) as f:
-            meta = json.loads(str(f["meta"]))
-            if meta.get("kind") != "axial":
-                raise ParameterError(f"{path} does not hold an axial fluxoid solution")
-            gm = meta["grid"]
-            grid = Grid(gm["nx"], gm["ny"], gm["spacing"], tuple(gm["origin"]),
-                        tuple(bool(p) for p in gm["periodic"]))
-            lam = np.where(f["superconductor"], f["penetration_depth"], 1.0)
-            geo = Geometry(grid, f["superconductor"], lam,
-                           coherence_length=meta["coherence_length"], name=meta["name"],
-                           precomputed={"sdf": f["sdf"], "theta": f["theta"],
-                                        "fraction": f["fraction"]})
-            return cls(geo, f["B"].copy(), f["hole_field"].copy(),
-                       applied_field=meta["applied_field"],
-                       fluxoid_numbers=meta["fluxoid_numbers"],
-                       vortices=meta["vortices"],
-                       sources=[tuple(s) for s in meta["sources"]],
-                       residual=meta["residual"], iterations=meta["iterations"],
-                       method=meta["method"], version=meta["fluxoid_version"])
+        meta, f = npz.read(path, "axial")
+        lam = np.where(f["superconductor"], f["penetration_depth"], 1.0)
+        geo = Geometry(npz.grid_from_meta(meta["grid"]), f["superconductor"], lam,
+                       coherence_length=meta["coherence_length"], name=meta["name"],
+                       precomputed={"sdf": f["sdf"], "theta": f["theta"], "fraction": f["fraction"]})
+        return cls(geo, f["B"], f["hole_field"], applied_field=meta["applied_field"],
+                   fluxoid_numbers=meta["fluxoid_numbers"], vortices=meta["vortices"],
+                   sources=[tuple(s) for s in meta["sources"]], residual=meta["residual"],
+                   iterations=meta["iterations"], method=meta["method"],
+                   version=meta["fluxoid_version"])
 
     def __repr__(self) -> str:
         return (f"Solution({self.geometry.name!r}, Ba={self.applied_field:.4g} T, "

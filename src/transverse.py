@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 from functools import cached_property
@@ -21,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import npz
 from .constants import MU0, PHI0
 from .errors import GeometryError, ParameterError, VerificationError
 from .meshes.geometry import Geometry
-from .meshes.grid import Grid
 from .solvers.options import SolverOptions
 from .solvers.transverse import (
     GAUGE_LENGTH,
@@ -797,17 +796,13 @@ class TransverseSolution:
 
     def save(self, path) -> Path:
         """Write the solution, its inputs and units to one ``.npz`` file."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_suffix(".npz")
         g = self.geometry
         r = self._result
         cl = self.cells
         meta = {
             "format": FORMAT_VERSION, "kind": "transverse", "fluxoid_version": self.version,
             "name": g.name,
-            "grid": {"nx": g.grid.nx, "ny": g.grid.ny, "spacing": g.grid.spacing,
-                     "origin": list(g.grid.origin), "periodic": list(g.grid.periodic)},
+            "grid": npz.grid_meta(g.grid),
             "coherence_length": g.coherence_length,
             "applied_field": self.applied_field.tolist(),
             "imposed_currents": self.imposed_currents,
@@ -829,39 +824,33 @@ class TransverseSolution:
         )
         if r.A_ext is not None:
             arrays["A_ext"] = r.A_ext
-        np.savez_compressed(path, meta=np.array(json.dumps(meta)), **arrays)
-        return path
+        return npz.write(path, meta, **arrays)
 
     @classmethod
     def load(cls, path) -> TransverseSolution:
         """Read a solution written by :meth:`save` (derived quantities recomputed from it)."""
         from .solvers.transverse import OpenBoundary, build_operator
 
-        with np.load(Path(path), allow_pickle=False) as f:
-            meta = json.loads(str(f["meta"]))
-            if meta.get("kind") != "transverse":
-                raise ParameterError(f"{path} does not hold a transverse fluxoid solution")
-            gm = meta["grid"]
-            grid = Grid(gm["nx"], gm["ny"], gm["spacing"], tuple(gm["origin"]),
-                        tuple(bool(p) for p in gm["periodic"]))
-            lam = np.where(f["superconductor"], f["penetration_depth"], 1.0)
-            geo = Geometry(grid, f["superconductor"], lam, coherence_length=meta["coherence_length"],
-                           name=meta["name"], precomputed={"sdf": f["sdf"], "theta": f["theta"],
-                                                           "fraction": f["fraction"]})
-            cells = ConductorCells(owner=f["owner"].copy(), fraction=f["cell_fraction"].copy(),
-                                   weight=f["weight"].copy(), term_a=f["term_a"].copy(),
-                                   term_b=f["term_b"].copy(), alpha=f["alpha"].copy(),
-                                   beta=f["beta"].copy(), W=f["W"].copy(),
-                                   term_owner=f["term_owner"].copy(),
-                                   n_conductors=len(geo.conductors))
-            op = build_operator(geo, f["group"].copy(), cells)
-            A_ext = f["A_ext"].copy() if "A_ext" in f.files else None
-            res = TransverseResult(op, OpenBoundary(grid, GAUGE_LENGTH) if not all(grid.periodic) else None,
-                                   f["Az"].copy(), f["ghost"].copy(), A_ext, f["c"].copy(),
-                                   f["sources"].copy(), f["currents"].copy(), meta["residual"],
-                                   meta["boundary_residual"], meta["iterations"],
-                                   meta["inner_iterations"], meta["method"],
-                                   ampere_residual=meta["ampere_residual"])
+        meta, f = npz.read(path, "transverse")
+        grid = npz.grid_from_meta(meta["grid"])
+        lam = np.where(f["superconductor"], f["penetration_depth"], 1.0)
+        geo = Geometry(grid, f["superconductor"], lam, coherence_length=meta["coherence_length"],
+                       name=meta["name"], precomputed={"sdf": f["sdf"], "theta": f["theta"],
+                                                       "fraction": f["fraction"]})
+        cells = ConductorCells(owner=f["owner"].copy(), fraction=f["cell_fraction"].copy(),
+                               weight=f["weight"].copy(), term_a=f["term_a"].copy(),
+                               term_b=f["term_b"].copy(), alpha=f["alpha"].copy(),
+                               beta=f["beta"].copy(), W=f["W"].copy(),
+                               term_owner=f["term_owner"].copy(),
+                               n_conductors=len(geo.conductors))
+        op = build_operator(geo, f["group"].copy(), cells)
+        A_ext = f["A_ext"].copy() if "A_ext" in f else None
+        res = TransverseResult(op, OpenBoundary(grid, GAUGE_LENGTH) if not all(grid.periodic) else None,
+                               f["Az"].copy(), f["ghost"].copy(), A_ext, f["c"].copy(),
+                               f["sources"].copy(), f["currents"].copy(), meta["residual"],
+                               meta["boundary_residual"], meta["iterations"],
+                               meta["inner_iterations"], meta["method"],
+                               ampere_residual=meta["ampere_residual"])
         opts = SolverOptions()
         solver = TransverseSolver(geo, opts)
         solver.cells = cells
