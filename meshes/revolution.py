@@ -598,7 +598,7 @@ def sphere(radius: float, *, penetration_depth, spacing: float, padding=None,
     _thick_enough("radius", R, h, "sphere")
     return RevolutionGeometry.from_shapes(
         Disk(R, center=(0.0, float(center_z))), penetration_depth=penetration_depth, spacing=h,
-        padding=padding, name=f"sphere R={R:.4g} m")
+        padding=padding, name=f"sphere R = {R / 1e-6:.4g} um")
 
 
 def finite_cylinder(radius: float, length: float, *, penetration_depth, spacing: float,
@@ -611,7 +611,7 @@ def finite_cylinder(radius: float, length: float, *, penetration_depth, spacing:
     _thick_enough("radius", R, h, "cylinder")
     return RevolutionGeometry.from_shapes(
         Rectangle(2.0 * R, L, center=(0.0, float(center_z))), penetration_depth=penetration_depth,
-        spacing=h, padding=padding, name=f"cylinder R={R:.4g} m l={L:.4g} m")
+        spacing=h, padding=padding, name=f"cylinder R = {R / 1e-6:.4g} um l = {L / 1e-6:.4g} um")
 
 
 def disk(radius: float, thickness: float, *, penetration_depth, spacing: float, padding=None,
@@ -649,7 +649,7 @@ def tube(inner_radius: float, outer_radius: float, length: float, *, penetration
     geo = RevolutionGeometry.from_shapes(
         Rectangle(b - a, L, center=(0.5 * (a + b), float(center_z))),
         penetration_depth=penetration_depth, spacing=h, padding=padding,
-        name=f"tube a={a:.4g} m b={b:.4g} m l={L:.4g} m")
+        name=f"tube a = {a / 1e-6:.4g} um b = {b / 1e-6:.4g} um l = {L / 1e-6:.4g} um")
     return _expect_rings(geo, 1, "tube", "use a spacing below half the inner radius")
 
 
@@ -668,7 +668,7 @@ def ring(inner_radius: float, outer_radius: float, thickness: float, *, penetrat
     geo = RevolutionGeometry.from_shapes(
         Rectangle(b - a, t, center=(0.5 * (a + b), float(center_z))),
         penetration_depth=penetration_depth, spacing=h, padding=padding,
-        name=f"ring a={a:.4g} m b={b:.4g} m d={t:.4g} m")
+        name=f"ring a = {a / 1e-6:.4g} um b = {b / 1e-6:.4g} um d = {t / 1e-6:.4g} um")
     return _expect_rings(geo, 1, "ring", "use a spacing below half the inner radius")
 
 
@@ -698,7 +698,7 @@ def torus(major_radius: float, minor_radius: float, *, penetration_depth, spacin
     _thick_enough("minor_radius", a, h, "wire")
     geo = RevolutionGeometry.from_shapes(
         Disk(a, center=(R, float(center_z))), penetration_depth=penetration_depth, spacing=h,
-        padding=padding, name=f"torus R={R:.4g} m a={a:.4g} m")
+        padding=padding, name=f"torus R = {R / 1e-6:.4g} um a = {a / 1e-6:.4g} um")
     return _expect_rings(geo, 1, "torus", "use a spacing below half of major_radius - minor_radius")
 
 
@@ -727,7 +727,8 @@ def ring_stack(inner_radius: float, outer_radius: float, thickness: float, heigh
     shapes = [Rectangle(b - a, t, center=(0.5 * (a + b), z)) for z in zs]
     geo = RevolutionGeometry.from_shapes(shapes, penetration_depth=penetration_depth, spacing=h,
                                          padding=padding,
-                                         name=f"stack of {len(zs)} rings a={a:.4g} m b={b:.4g} m")
+                                         name=f"stack of {len(zs)} rings a = {a / 1e-6:.4g} um "
+                                              f"b = {b / 1e-6:.4g} um")
     return _expect_rings(geo, len(zs), "ring_stack", "use a finer spacing")
 
 

@@ -86,8 +86,8 @@ def plot_solution(sol, *, mirror: bool = True, field_lines: int = 24, figsize=No
         ax.axvline(0.0, color="0.5", lw=0.5, ls="--")
         ax.set_xlabel("r (um)")
         ax.set_ylabel("z (um)")
-    fig.suptitle(f"{geo.name}: Ba = {sol.applied_field * 1e3:.4g} mT, "
-                 f"n = {sol.fluxoid_numbers.tolist()}")
+    rings = f", n = {sol.fluxoid_numbers.tolist()}" if sol.fluxoid_numbers.size else ""
+    fig.suptitle(f"{geo.name}: Ba = {sol.applied_field * 1e3:.4g} mT{rings}")
     return fig
 
 
