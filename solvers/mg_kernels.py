@@ -1,8 +1,9 @@
 """numba kernels of the geometric multigrid (``fluxoid.solvers.multigrid``).
 
 Plain functions over arrays, ``cache=True``, compiled once per dtype
-combination (float64 everywhere, or float32 levels under a float64 Krylov
-iteration). Grid arrays are C-ordered ``(nx, ny)``; a level is given by
+combination: every level, the finest included, is in the preconditioner's
+dtype (float32 by default, under a float64 Krylov iteration), so each cycle
+kernel has one signature. Grid arrays are C-ordered ``(nx, ny)``; a level is given by
 
     inv_d  1 / diagonal (0 on cells that are not unknowns)
     wx     coupling of (i, j) with (i + 1, j), wrapping on a periodic axis
@@ -397,20 +398,24 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
         b = (c + 1) * nx // nchunks
         ybuf = np.empty((3, ny), x.dtype)
         ebuf = np.empty((3, ny), x.dtype)
-        t0 = a - 1 if a > 0 else nx - 1
-        _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t0, nx, ny, ebuf[0], ebuf[1], ebuf[2],
-                    ybuf[0], xh, hb_ptr, hb_cell, hb_hole, hb_w)
-        _black_into(x, r, inv_d, wx, wy, ec, fx, fy, a, nx, ny, ebuf[0], ebuf[1], ebuf[2],
-                    ybuf[1], xh, hb_ptr, hb_cell, hb_hole, hb_w)
         tacc = 0.0
-        for i in range(a, b):
-            s = i - a  # ring slots: row i - 1 -> s % 3, i -> (s + 1) % 3, i + 1 -> (s + 2) % 3
-            sm = s % 3
-            s0 = (s + 1) % 3
-            sp = (s + 2) % 3
-            t = i + 1 if i < nx - 1 else 0
+        # one call site of the (inlined) row helper: step k computes the black row a - 1 + k
+        # into ring slot k % 3 and, from k = 2 on, the red row i = a + k - 2 from slots
+        # (k - 2) % 3 (row i - 1), (k - 1) % 3 (row i), k % 3 (row i + 1)
+        for k in range(b - a + 2):
+            t = a - 1 + k
+            if t < 0:
+                t = nx - 1
+            elif t >= nx:
+                t = 0
             _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, ebuf[0], ebuf[1], ebuf[2],
-                        ybuf[sp], xh, hb_ptr, hb_cell, hb_hole, hb_w)
+                        ybuf[k % 3], xh, hb_ptr, hb_cell, hb_hole, hb_w)
+            if k < 2:
+                continue
+            i = a + k - 2
+            sm = (k - 2) % 3
+            s0 = (k - 1) % 3
+            sp = k % 3
             YM = ybuf[sm]
             Y0 = ybuf[s0]
             YP = ybuf[sp]
@@ -553,8 +558,16 @@ def apply_dot(u, d, wx, wy, px, py, out):
 
 
 @nb.njit(parallel=True, **_FAST)
-def update_xr(x, r, p, q, alpha):
-    """x += alpha p; r -= alpha q; returns r . r."""
+def update_xr(x, r, p, q, alpha, rl, s):
+    """x += alpha p; r -= alpha q; rl = s r (in the preconditioner's dtype); returns r . r.
+
+    The scale ``s`` (about 1 / ||r||) keeps a float32 rl clear of underflow
+    whatever the units of the right side; ``rl`` may be ``r`` itself (a
+    float64 preconditioner, s = 1). Writing the
+    float32 copy here costs 4 bytes per cell and saves the V-cycle's three
+    fine-level reads of r 4 bytes each, and it keeps every fine-level kernel
+    at one dtype signature (one compilation).
+    """
     nx, ny = x.shape
     acc = 0.0
     for i in nb.prange(nx):
@@ -563,18 +576,28 @@ def update_xr(x, r, p, q, alpha):
             x[i, j] += alpha * p[i, j]
             v = r[i, j] - alpha * q[i, j]
             r[i, j] = v
+            rl[i, j] = s * v
             t += v * v
         acc += t
     return acc
 
 
 @nb.njit(parallel=True, **_OPTS)
-def update_p(z, beta, p):
-    """p = z + beta p."""
+def update_p(z, c, beta, p):
+    """p = c z + beta p (c undoes the scaling of the preconditioned residual z)."""
     nx, ny = z.shape
     for i in nb.prange(nx):
         for j in range(ny):
-            p[i, j] = z[i, j] + beta * p[i, j]
+            p[i, j] = c * z[i, j] + beta * p[i, j]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def scale_to(a, s, out):
+    """out = s a (converting the dtype)."""
+    nx, ny = a.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            out[i, j] = s * a[i, j]
 
 
 @nb.njit(parallel=True, **_OPTS)

@@ -44,6 +44,10 @@ requires (tests/test_multigrid.py checks z1 . r2 = z2 . r1). Its levels may
 be float32 (``SolverOptions.precision``) while the conjugate-gradient
 iteration, the operator and the residual stay float64, which keeps the final
 accuracy: the preconditioner only needs to be a good approximate inverse.
+The cycle reads a copy of the residual in the levels' dtype, scaled to about
+unit norm (no float32 underflow or overflow whatever the units), written by
+the x/r update in the same pass; z comes back in that dtype and the p update
+undoes the scale. Every cycle kernel thus has one compiled signature.
 
 The fine-level kernels fuse what streams the same data: the pre-smoothing
 sweep is a single pass from a zero guess, residual and restriction are one
@@ -223,6 +227,7 @@ class Hierarchy:
         gamma = 2 if cycle == "W" else 1
         dt = np.float32 if precision == "float32" else np.float64
         self.dtype = dt
+        self._empty_ec = np.zeros(0, dt)  # "no coarse correction" for hole_update
         self.periodic = tuple(bool(p) for p in op.geometry.grid.periodic)
         px, py = self.periodic
         nh = int(op.hole_diag.size)
@@ -363,11 +368,33 @@ class Hierarchy:
 
         Returns r . out (over cells and holes).
         """
+        dt = self.dtype
+        tmp = []
+        sc = 1.0
+        if r.dtype != dt:
+            # the cycle runs in the levels' dtype (one compiled signature per kernel), on r
+            # scaled to unit norm (a float32 copy of a tiny r would underflow); B is linear
+            nrm = math.sqrt(float(np.vdot(r, r)) + float(rh @ rh))
+            sc = 1.0 / nrm if nrm > 0.0 else 1.0
+            rl = _POOL.take(r.shape, dt)
+            tmp.append(rl)
+            MK.scale_to(r, sc, rl)
+            r = rl
+            rh = rh * sc
+        ol = out
+        if out.dtype != dt:
+            ol = _POOL.take(out.shape, dt)
+            tmp.append(ol)
         old = numba.get_num_threads()
         try:
-            return self._vcycle(0, r, rh, out, out_h, old)
+            rz = self._vcycle(0, r, rh, ol, out_h, old)
+            if ol is not out or sc != 1.0:
+                MK.scale_to(ol, 1.0 / sc, out)
+                out_h /= sc
+            return rz / (sc * sc)
         finally:
             numba.set_num_threads(old)
+            _POOL.give(tmp)
 
     def _vcycle(self, l, r, rh, out, out_h, threads) -> float:
         lev = self.levels[l]
@@ -380,12 +407,13 @@ class Hierarchy:
             self._solve_coarsest(lev, r, rh, out, out_h)
             if lev.cells < PARALLEL_MIN_CELLS:
                 numba.set_num_threads(threads)
-            return float(np.vdot(r, out)) + float(rh @ out_h) if l == 0 else 0.0
+            return (float(np.dot(r.reshape(-1).astype(np.float64), out.reshape(-1)))
+                    + float(rh @ out_h)) if l == 0 else 0.0
         fx, fy = lev.factor
         # down: red, black, holes
         MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, px, py, lev.x)
         if nh:
-            MK.hole_update(lev.x.reshape(-1), _EMPTY, lev.coarse_of, lev.xh, _EMPTY, rh,
+            MK.hole_update(lev.x.reshape(-1), self._empty_ec, lev.coarse_of, lev.xh, _EMPTY, rh,
                            lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
         if last:
             ec = self._zero_ec
@@ -488,7 +516,8 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
     b = np.zeros(nh) if x0 is None else np.array(x0[1], dtype=np.float64)
     if nrm == 0.0:
         return u, b, 0, [0.0]
-    work = [_POOL.take(rhs_u.shape, np.float64) for _ in range(4)]
+    work = [_POOL.take(rhs_u.shape, np.float64) for _ in range(3)]
+    work += [_POOL.take(rhs_u.shape, hier.dtype) for _ in range(2)]  # z, and r in that dtype
     try:
         return _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, tol=tol, maxiter=maxiter,
                          x0=x0)
@@ -496,12 +525,24 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
         _POOL.give(work)
 
 
+def _scaled_cycle(hier, rl, rb, z, zb, sc):
+    """z, zb = B (rl, sc rb) (rl = sc r already); returns r . B r (unscaled)."""
+    old = numba.get_num_threads()
+    try:
+        rz = hier._vcycle(0, rl, rb * sc, z, zb, old)
+    finally:
+        numba.set_num_threads(old)
+    return rz / (sc * sc)
+
+
 def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     px, py = op.geometry.grid.periodic
     d, wx, wy = op.diag, op.wx, op.wy
     ec, eh, ew, hd = op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag
     nh = hd.size
-    q, r, z, p = work
+    q, r, p, z, rl = work  # z and rl (a copy of r) in the preconditioner's dtype
+    if rl.dtype == r.dtype:
+        rl = r
     qb = np.zeros(nh)
     if x0 is None:
         MK.copy_to(rhs_u, r)
@@ -516,11 +557,17 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     history = [math.sqrt(rr) / nrm]
     if history[-1] <= tol:
         return u, b, 0, history
+    # rl = sc r: the preconditioner's copy of r, scaled to about unit norm (no float32
+    # underflow); z, zb come back scaled by sc too, and rz by sc^2
+    sc = 1.0
+    if rl is not r:
+        sc = 1.0 / math.sqrt(rr)
+        MK.scale_to(r, sc, rl)
     zb = np.zeros(nh)
     pb = np.zeros(nh)
-    rz = hier.vcycle(r, rb, z, zb)
-    MK.copy_to(z, p)
-    pb[:] = zb
+    rz = _scaled_cycle(hier, rl, rb, z, zb, sc)
+    MK.scale_to(z, 1.0 / sc, p)
+    pb[:] = zb / sc
     it = 0
     while True:
         if it >= maxiter:
@@ -539,7 +586,9 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
                 residual=history[-1], iterations=it,
             )
         alpha = rz / pq
-        rr = MK.update_xr(u, r, p, q, alpha)
+        sc_new = 1.0 / math.sqrt(rr) if rl is not r else 1.0  # scale from the last ||r||
+        rr = MK.update_xr(u, r, p, q, alpha, rl, sc_new)
+        sc = sc_new
         if nh:
             b += alpha * pb
             rb -= alpha * qb
@@ -548,12 +597,12 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         history.append(math.sqrt(rr) / nrm)
         if history[-1] <= tol:
             break
-        rz_new = hier.vcycle(r, rb, z, zb)
+        rz_new = _scaled_cycle(hier, rl, rb, z, zb, sc)
         beta = rz_new / rz
         rz = rz_new
-        MK.update_p(z, beta, p)
+        MK.update_p(z, 1.0 / sc, beta, p)
         if nh:
-            pb[:] = zb + beta * pb
+            pb[:] = zb / sc + beta * pb
     return u, b, it, history
 
 
@@ -581,7 +630,7 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b):
     """
     levs = hier.levels
     dt = hier.dtype
-    fs = [np.ascontiguousarray(rhs_u, dtype=np.float64)]
+    fs = [np.ascontiguousarray(rhs_u, dtype=dt)]
     for l, lev in enumerate(levs[:-1]):
         fx, fy = lev.factor
         nx, ny = lev.shape
@@ -593,16 +642,16 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b):
     old = numba.get_num_threads()
     try:
         last = len(levs) - 1
-        x = np.zeros(levs[last].shape, dt if last else np.float64)
+        x = np.zeros(levs[last].shape, dt)
         xh = np.zeros(hier.n_holes)
         hier._vcycle(last, fs[last], fb, x, xh, old)
         for l in range(last - 1, -1, -1):
             lev = levs[l]
             fx, fy = lev.factor
             px, py = lev.periodic
-            xf = np.zeros(lev.shape, dt if l else np.float64)
+            xf = np.zeros(lev.shape, dt)
             MK.prolong_add(x, fx, fy, xf)
-            res = np.empty(lev.shape, dt if l else np.float64)
+            res = np.empty(lev.shape, dt)
             MK.residual_restrict(fs[l], xf, lev.inv_d, lev.wx, lev.wy, 1, 1, px, py, res)
             rh = fb.copy()
             if lev.n_holes:

@@ -194,22 +194,23 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
     r = rng.random((n, n)) * (op.diag > 0)
     p = rng.random((n, n)) * (op.diag > 0)
     q = np.empty_like(r)
-    z = np.empty_like(r)
     u = np.zeros_like(r)
-    f = 4  # float32 level arrays
+    f = 4  # float32 level arrays (the finest included: the cycle's r and z are float32)
+    rl = r.astype(np.float32)
+    z = np.empty_like(rl)
     cases = {
         "operator A p (+ p.Ap)": (lambda: MK.apply_dot(p, op.diag, op.wx, op.wy, False, False, q), 40),
-        "x += a p, r -= a q (+ r.r)": (lambda: MK.update_xr(u, r, p, q, 1e-12), 48),
-        "p = z + b p": (lambda: MK.update_p(z, 0.5, p), 24),
+        "x += a p, r -= a q (+ r.r)": (lambda: MK.update_xr(u, r, p, q, 1e-12, rl, 1.0), 48 + f),
+        "p = z + b p": (lambda: MK.update_p(z, 1.0, 0.5, p), 16 + f),
         "pre-smooth (red-black, one pass)": (
-            lambda: MK.presmooth(r, L.inv_d, L.wx, L.wy, False, False, L.x), 8 + 3 * f + f),
+            lambda: MK.presmooth(rl, L.inv_d, L.wx, L.wy, False, False, L.x), 5 * f),
         "residual + restriction": (
-            lambda: MK.residual_restrict(r, L.x, L.inv_d, L.wx, L.wy, 2, 2, False, False, C.r),
-            8 + 4 * f),
+            lambda: MK.residual_restrict(rl, L.x, L.inv_d, L.wx, L.wy, 2, 2, False, False, C.r),
+            5 * f),
         "post-smooth (prolongation + black + red sweep, + r.z)": (
-            lambda: MK.post_smooth(L.x, C.e, r, L.inv_d, L.wx, L.wy, 2, 2, L.xh, L.hb_ptr,
+            lambda: MK.post_smooth(L.x, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, L.xh, L.hb_ptr,
                                    L.hb_cell, L.hb_hole, L.hb_w, 4 * threads, z),
-            8 + 4 * f + 8),
+            6 * f),
     }
     out = {}
     with _threads(threads):
@@ -218,8 +219,8 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
             t = _timeit(fun, reps)
             out[name] = {"ms": 1e3 * t, "bytes_per_cell": nbytes, "GBs": nbytes * n * n / t / 1e9}
         zb = np.zeros(op.n_holes)
-        hier.vcycle(r, zb, z, zb.copy())
-        t = _timeit(lambda: hier.vcycle(r, zb, z, zb.copy()), reps)
+        hier.vcycle(rl, zb, z, zb.copy())
+        t = _timeit(lambda: hier.vcycle(rl, zb, z, zb.copy()), reps)
         out["whole W-cycle"] = {"ms": 1e3 * t, "bytes_per_cell": None, "GBs": None}
     return out
 
@@ -234,7 +235,8 @@ def solver_bytes(op, hier) -> int:
             if a is not None:
                 tot += a.nbytes
     nx, ny = op.shape
-    tot += 5 * 8 * nx * ny  # u, r, z, p, q
+    tot += 4 * 8 * nx * ny  # u, r, p, q
+    tot += 2 * np.dtype(hier.dtype).itemsize * nx * ny  # z and a copy of r in the levels' dtype
     tot += 3 * 8 * nx * ny  # diag, wx, wy of the operator (read by every iteration)
     return tot
 

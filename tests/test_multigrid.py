@@ -287,3 +287,16 @@ def test_work_arrays_are_not_shared_between_live_hierarchies():
     np.testing.assert_array_equal(u1, u3)
     np.testing.assert_array_equal(u1, u2)
     assert it1 == it2 == it3
+
+
+@pytest.mark.parametrize("scale", [1e-35, 1e30])
+def test_float32_cycle_is_independent_of_the_units_of_the_right_side(scale):
+    # the float32 levels see the residual scaled to unit norm: a right side far outside the
+    # float32 range (underflow to zero, overflow) must converge exactly as the unit one does
+    op = build_operator(problem("hollow_cylinder", 128, 10.0))
+    rhs = right_side(op)
+    u1, b1, it1, _ = mg.pcg(op, mg.Hierarchy(op), rhs[0], rhs[1], tol=1e-9, maxiter=50)
+    u2, b2, it2, _ = mg.pcg(op, mg.Hierarchy(op), rhs[0] * scale, rhs[1] * scale, tol=1e-9,
+                            maxiter=50)
+    assert it2 == it1
+    np.testing.assert_allclose(u2 / scale, u1, rtol=0, atol=1e-7 * np.abs(u1).max())
