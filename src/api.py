@@ -281,7 +281,8 @@ def cored_geometry(geo: Geometry, vortices) -> tuple[Geometry, np.ndarray, list]
 
 
 def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_core: str = "source",
-          currents=None, coils=None, options: SolverOptions | None = None, **option_kwargs):
+          currents=None, phase_gradients=None, tied=None, coils=None,
+          options: SolverOptions | None = None, **option_kwargs):
     """Solve the London equation on a geometry.
 
     Which problem is solved depends on the geometry and the sources:
@@ -320,6 +321,13 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
         fluxoid +-1 (PHYSICS.md problem A); the solution's geometry then
         has one extra hole per vortex (``sol.core_holes`` lists them) and
         ``sol.fluxoid_numbers`` includes them.
+    currents, phase_gradients, tied : optional
+        The transverse problem's sources: the net current of each conductor (A), or
+        the phase gradient d theta / dz (rad/m) of conductors driven that way, and
+        groups of conductors joined at their ends (see
+        :func:`fluxoid.transverse.solve_transverse`).
+    coils : sequence of Coil, optional
+        Coaxial current loops, for a body of revolution.
     options : SolverOptions, optional
         Solver settings; keywords (``method=``, ``tol=``, ...) build one.
 
@@ -339,7 +347,8 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
     if getattr(geometry, "dimension", None) == "rz":
         from .axisymmetric import solve_axisymmetric
 
-        for name, value in (("vortices", vortices), ("currents", currents)):
+        for name, value in (("vortices", vortices), ("currents", currents),
+                            ("phase_gradients", phase_gradients), ("tied", tied)):
             if value is not None:
                 raise ParameterError(
                     f"{name} have no meaning for a body of revolution (the axisymmetric problem "
@@ -357,7 +366,7 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
     if coils is not None:
         raise ParameterError("coils are field sources of bodies of revolution; this geometry is a "
                              "2D cross-section")
-    if not isinstance(Ba, float) or currents is not None:
+    if not isinstance(Ba, float) or currents is not None or phase_gradients is not None:
         try:
             from .transverse import solve_transverse
         except ImportError:
@@ -366,7 +375,8 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
                 "solver, which this version does not have; give Bz as a number"
             ) from None
         return solve_transverse(geometry, applied_field=Ba, currents=currents, fluxoid=fluxoid,
-                                vortices=vortices, options=options)
+                                vortices=vortices, options=options, phase_gradients=phase_gradients,
+                                tied=tied)
     n = fluxoid_numbers(geometry, fluxoid)
     if vortices is None:
         vortices = getattr(geometry, "vortices", None)
