@@ -63,8 +63,10 @@ def stencil_apply(u, d, wx, wy, periodic_x, periodic_y, out):
 def hole_apply(u, b, edge_cell, edge_hole, edge_w, hole_diag, out, out_b):
     """Add the hole couplings: out[c] -= w b_k at edge cells; out_b = D_k b_k - sum w u_c.
 
-    ``u`` and ``out`` are flat views of the grid arrays.
+    ``u`` and ``out`` are flat views of the grid arrays. Returns the holes' part
+    of (u, b) . A (u, b), which conjugate gradients fuses into its p . Ap.
     """
+    acc = 0.0
     for k in range(b.size):
         out_b[k] = hole_diag[k] * b[k]
     for e in range(edge_cell.size):
@@ -73,6 +75,10 @@ def hole_apply(u, b, edge_cell, edge_hole, edge_w, hole_diag, out, out_b):
         w = edge_w[e]
         out[c] -= w * b[k]
         out_b[k] -= w * u[c]
+        acc -= w * b[k] * u[c]
+    for k in range(b.size):
+        acc += b[k] * out_b[k]
+    return acc
 
 
 @nb.njit(parallel=True, **_OPTS)

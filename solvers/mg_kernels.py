@@ -28,6 +28,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from .kernels import hole_apply as hole_apply_dot  # noqa: F401  (one hole-coupling kernel)
+
 _OPTS = dict(cache=True, nogil=True, fastmath=False, error_model="numpy", boundscheck=False)
 
 
@@ -495,24 +497,6 @@ def hole_fix_dot(y, xh, inv_d, r, edge_cell, edge_hole, edge_w, edge_colour, col
             dv = edge_w[e] * xh[edge_hole[e]] * inv_d[c]
             y[c] += dv
             acc += r[c] * dv
-    return acc
-
-
-@nb.njit(**_OPTS)
-def hole_apply_dot(u, b, edge_cell, edge_hole, edge_w, hole_diag, out, out_b):
-    """Hole couplings of A (u, b) added to out (flat), out_b set; returns their part of (u, b) . A (u, b)."""
-    acc = 0.0
-    for k in range(b.size):
-        out_b[k] = hole_diag[k] * b[k]
-    for e in range(edge_cell.size):
-        c = edge_cell[e]
-        k = edge_hole[e]
-        w = edge_w[e]
-        out[c] -= w * b[k]
-        out_b[k] -= w * u[c]
-        acc -= w * b[k] * u[c]
-    for k in range(b.size):
-        acc += b[k] * out_b[k]
     return acc
 
 
