@@ -94,3 +94,18 @@ def test_sampled_sdf_is_exact_near_the_boundary_and_sign_exact_everywhere():
         assert np.array_equal(np.sign(exact), np.sign(fast))
         near = np.abs(exact) < 2 * h
         assert np.array_equal(exact[near], fast[near])
+
+
+def test_fluxoid_contours_stay_closed_between_holes_one_cell_apart():
+    """Two holes separated by a one-cell wall: every wall cell borders both holes, so the
+    measured contours share it; each hole's measured fluxoid is still its n Phi0."""
+    from fluxoid.constants import PHI0
+
+    mask = np.zeros((40, 24), bool)
+    mask[2:38, 2:22] = True
+    mask[6:19, 6:18] = False   # hole 0
+    mask[20:34, 6:18] = False  # hole 1, one cell (x = 19) away
+    geo = fx.meshes.from_mask(mask, 0.05e-6, penetration_depth=LAM)
+    assert len(geo.holes) == 2
+    sol = fx.solve(geo, applied_field=0.4e-3, fluxoid=[2, -1])
+    assert np.allclose(sol.fluxoid / PHI0, [2, -1], rtol=0, atol=1e-9)
