@@ -99,6 +99,90 @@ def coarsen(mass, diag, wx, wy, fx, fy, px, py, s, mc, dc, wxc, wyc):
             wyc[I, J] = s * ay
 
 
+# -- active segments -----------------------------------------------------------------------
+#
+# Cells that are not unknowns (vacuum around the body, the inside of holes) are
+# skipped: every stencil and vector kernel walks, row by row, only the runs of
+# active cells (``sp``: row pointers, ``slo``/``shi``: half-open column ranges),
+# so a body that fills half its box costs about half a sweep per kernel. Runs
+# closer than ``min_gap`` cells are merged (short gaps cost less than a new
+# run). Values at inactive cells are never written by these kernels; they are
+# only ever read multiplied by a zero coupling, so they must be finite, which
+# the work arrays guarantee (zero when first allocated, and dropped after a
+# failed solve).
+
+@nb.njit(parallel=True, **_OPTS)
+def _segment_counts(diag, min_gap, counts):
+    nx, ny = diag.shape
+    for i in nb.prange(nx):
+        c = 0
+        j = 0
+        last = -min_gap - 1
+        while j < ny:
+            if diag[i, j] > 0.0:
+                if j - last > min_gap:
+                    c += 1
+                last = j
+            j += 1
+        counts[i] = c
+
+
+@nb.njit(parallel=True, **_OPTS)
+def _segment_fill(diag, min_gap, sp, slo, shi):
+    nx, ny = diag.shape
+    for i in nb.prange(nx):
+        s = sp[i] - 1
+        last = -min_gap - 1
+        for j in range(ny):
+            if diag[i, j] > 0.0:
+                if j - last > min_gap:
+                    s += 1
+                    slo[s] = j
+                shi[s] = j + 1
+                last = j
+
+
+@nb.njit(parallel=True, **_OPTS)
+def couplings_confined(diag, wx, wy):
+    """True when every nonzero coupling joins two active cells (diag > 0).
+
+    The segment kernels rely on it: an inactive neighbour's value is read
+    only times a zero coupling.
+    """
+    nx, ny = diag.shape
+    bad = 0
+    for i in nb.prange(nx):
+        ip = i + 1 if i < nx - 1 else 0
+        for j in range(ny):
+            jp = j + 1 if j < ny - 1 else 0
+            a = diag[i, j] > 0.0
+            if wx[i, j] != 0.0 and not (a and diag[ip, j] > 0.0):
+                bad += 1
+            if wy[i, j] != 0.0 and not (a and diag[i, jp] > 0.0):
+                bad += 1
+    return bad == 0
+
+
+def active_segments(diag, min_gap=16):
+    """Row runs of active cells: (sp, slo, shi), see the comment above."""
+    nx, ny = diag.shape
+    counts = np.empty(nx, np.int64)
+    _segment_counts(diag, min_gap, counts)
+    sp = np.zeros(nx + 1, np.int64)
+    np.cumsum(counts, out=sp[1:])
+    slo = np.empty(int(sp[-1]), np.int64)
+    shi = np.empty(int(sp[-1]), np.int64)
+    _segment_fill(diag, min_gap, sp, slo, shi)
+    return sp, slo, shi
+
+
+def full_segments(shape):
+    """One run per row over every cell (no skipping)."""
+    nx, ny = shape
+    return (np.arange(nx + 1, dtype=np.int64), np.zeros(nx, np.int64),
+            np.full(nx, ny, np.int64))
+
+
 # -- smoothing -----------------------------------------------------------------------------
 #
 # The stencil kernels read neighbours through wrapped indices on every axis:
@@ -141,7 +225,7 @@ def _pre(r, inv_d, wx, wy, i, im, ip, j, jm, jp, fm, fp, gm, gp):
 
 
 @nb.njit(parallel=True, **_OPTS)
-def presmooth(r, inv_d, wx, wy, px, py, x):
+def presmooth(r, inv_d, wx, wy, px, py, x, sp, slo, shi):
     """x = one red-black sweep on A x = r from x = 0, in a single pass.
 
     Red cells get r / d; a black cell gets (r + sum w x_red) / d with its red
@@ -161,15 +245,16 @@ def presmooth(r, inv_d, wx, wy, px, py, x):
         fp = 1.0 if ((ip - i) & 1) == 1 else 0.0
         x[i, 0] = _pre(r, inv_d, wx, wy, i, im, ip, 0, ny - 1, 1 % ny, fm, fp, gseam, 1.0)
         par = nb.uint64(i & 1)
-        for jj in range(1, ny - 1):
-            j = nb.uint64(jj)
-            k = k0 + j
-            t = R[k] * D[k]
-            s = (R[k] + fm * WX[km + j] * (R[km + j] * D[km + j])
-                 + fp * WX[k] * (R[kp + j] * D[kp + j])
-                 + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
-                 + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
-            X[k] = t if ((j + par) & _U1) == 0 else s
+        for g in range(sp[i], sp[i + 1]):
+            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                j = nb.uint64(jj)
+                k = k0 + j
+                t = R[k] * D[k]
+                s = (R[k] + fm * WX[km + j] * (R[km + j] * D[km + j])
+                     + fp * WX[k] * (R[kp + j] * D[kp + j])
+                     + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
+                     + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
+                X[k] = t if ((j + par) & _U1) == 0 else s
         if ny > 1:
             x[i, ny - 1] = _pre(r, inv_d, wx, wy, i, im, ip, ny - 1, ny - 2, 0, fm, fp, 1.0, gseam)
 
@@ -183,7 +268,7 @@ def _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp):
 
 
 @nb.njit(parallel=True, **_FAST)
-def residual_restrict(r, x, inv_d, wx, wy, fx, fy, px, py, rc):
+def residual_restrict(r, x, inv_d, wx, wy, fx, fy, px, py, rc, sp, slo, shi):
     """rc = P^T (r - A5 x): the 5-point residual summed over each aggregate.
 
     The diagonal is read as 1 / inv_d (cells that are not unknowns have
@@ -209,18 +294,20 @@ def residual_restrict(r, x, inv_d, wx, wy, fx, fy, px, py, rc):
                     jm = j - 1 if j > 0 else ny - 1
                     jp = j + 1 if j < ny - 1 else 0
                     rc[I, j >> 1] += _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp)
-                for JJ in range(1, jmid):
-                    J = nb.uint64(JJ)
-                    acc = 0.0
-                    for q in range(2):
-                        j = J + J + nb.uint64(q)
-                        k = k0 + j
-                        dk = D[k]
-                        xd = Xf[k] / dk
-                        acc += (R[k] + WX[km + j] * Xf[km + j] + WX[k] * Xf[kp + j]
-                                + WY[k - _U1] * Xf[k - _U1] + WY[k] * Xf[k + _U1]
-                                - (xd if dk != 0.0 else 0.0))
-                    RC[c0 + J] += acc
+                for g in range(sp[i], sp[i + 1]):
+                    # aggregates 1 .. jmid - 1 that meet the run (its end cells may be inactive)
+                    for JJ in range(max(slo[g] >> 1, 1), min((shi[g] + 1) >> 1, jmid)):
+                        J = nb.uint64(JJ)
+                        acc = 0.0
+                        for q in range(2):
+                            j = J + J + nb.uint64(q)
+                            k = k0 + j
+                            dk = D[k]
+                            v = (R[k] + WX[km + j] * Xf[km + j] + WX[k] * Xf[kp + j]
+                                 + WY[k - _U1] * Xf[k - _U1] + WY[k] * Xf[k + _U1]
+                                 - Xf[k] / dk)
+                            acc += v if dk != 0.0 else 0.0
+                        RC[c0 + J] += acc
                 for j in range(max(2, 2 * jmid), ny):
                     jp = j + 1 if j < ny - 1 else 0
                     rc[I, j >> 1] += _res(r, x, inv_d, wx, wy, i, im, ip, j, j - 1, jp)
@@ -344,7 +431,7 @@ def _expand(ec, T, fy, ny, buf):
 
 @nb.njit(inline="always")
 def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
-                xh, hb_ptr, hb_cell, hb_hole, hb_w):
+                xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi):
     # yrow = row t of post_black (black cells swept, red cells x + P ec), hole terms included
     tm = t - 1 if t > 0 else nx - 1
     tp = t + 1 if t < nx - 1 else 0
@@ -365,12 +452,13 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
     WX = wx[t]
     WY = wy[t]
     par = nb.uint64(t & 1)
-    for jj in range(1, ny - 1):
-        j = nb.uint64(jj)
-        s = (R[j] + WXM[j] * (XM[j] + em[j]) + WX[j] * (XP[j] + ep[j])
-             + WY[j - _U1] * (X[j - _U1] + e0[j - _U1])
-             + WY[j] * (X[j + _U1] + e0[j + _U1])) * D[j]
-        yrow[j] = (X[j] + e0[j]) if ((j + par) & _U1) == 0 else s
+    for g in range(sp[t], sp[t + 1]):
+        for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+            j = nb.uint64(jj)
+            s = (R[j] + WXM[j] * (XM[j] + em[j]) + WX[j] * (XP[j] + ep[j])
+                 + WY[j - _U1] * (X[j - _U1] + e0[j - _U1])
+                 + WY[j] * (X[j + _U1] + e0[j + _U1])) * D[j]
+            yrow[j] = (X[j] + e0[j]) if ((j + par) & _U1) == 0 else s
     for e in range(hb_ptr[t], hb_ptr[t + 1]):
         c = hb_cell[e] - t * ny
         yrow[c] += hb_w[e] * xh[hb_hole[e]] * D[c]
@@ -378,7 +466,7 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
 
 @nb.njit(parallel=True, **_FAST)
 def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, hb_w, nchunks,
-                out):
+                out, sp, slo, shi):
     """out = the post-smoothing of the cycle (prolongation, black sweep, red sweep) in one pass.
 
     The same arithmetic as ``post_black``, ``hole_fix`` (black edge cells) and
@@ -398,7 +486,7 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
     for c in nb.prange(nchunks):
         a = c * nx // nchunks
         b = (c + 1) * nx // nchunks
-        ybuf = np.empty((3, ny), x.dtype)
+        ybuf = np.zeros((3, ny), x.dtype)  # finite where a row's runs leave it unwritten
         ebuf = np.empty((3, ny), x.dtype)
         tacc = 0.0
         # one call site of the (inlined) row helper: step k computes the black row a - 1 + k
@@ -411,16 +499,13 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
             elif t >= nx:
                 t = 0
             _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, ebuf[0], ebuf[1], ebuf[2],
-                        ybuf[k % 3], xh, hb_ptr, hb_cell, hb_hole, hb_w)
+                        ybuf[k % 3], xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi)
             if k < 2:
                 continue
             i = a + k - 2
-            sm = (k - 2) % 3
-            s0 = (k - 1) % 3
-            sp = k % 3
-            YM = ybuf[sm]
-            Y0 = ybuf[s0]
-            YP = ybuf[sp]
+            YM = ybuf[(k - 2) % 3]
+            Y0 = ybuf[(k - 1) % 3]
+            YP = ybuf[k % 3]
             im = i - 1 if i > 0 else nx - 1
             R = r[i]
             D = inv_d[i]
@@ -441,13 +526,14 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
             if ny == 1:
                 tacc -= 0.5 * R[0] * O[0]
             par = nb.uint64(i & 1)
-            for jj in range(1, ny - 1):
-                j = nb.uint64(jj)
-                sv = (R[j] + WXM[j] * YM[j] + WX[j] * YP[j] + WY[j - _U1] * Y0[j - _U1]
-                      + WY[j] * Y0[j + _U1]) * D[j]
-                v = sv if ((j + par) & _U1) == 0 else Y0[j]
-                O[j] = v
-                tacc += R[j] * v
+            for g in range(sp[i], sp[i + 1]):
+                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                    j = nb.uint64(jj)
+                    sv = (R[j] + WXM[j] * YM[j] + WX[j] * YP[j] + WY[j - _U1] * Y0[j - _U1]
+                          + WY[j] * Y0[j + _U1]) * D[j]
+                    v = sv if ((j + par) & _U1) == 0 else Y0[j]
+                    O[j] = v
+                    tacc += R[j] * v
         acc += tacc
     return acc
 
@@ -510,7 +596,7 @@ def hole_restrict(xh, coarse_of, edge_hole, edge_w, rc):
 # -- Krylov vector kernels (float64) --------------------------------------------------------
 
 @nb.njit(parallel=True, **_FAST)
-def apply_dot(u, d, wx, wy, px, py, out):
+def apply_dot(u, d, wx, wy, px, py, out, sp, slo, shi):
     """out = A5 u (the 5-point part), returning u . out in the same pass."""
     nx, ny = u.shape
     U = u.ravel()
@@ -530,19 +616,20 @@ def apply_dot(u, d, wx, wy, px, py, out):
             t += u[i, j] * v
         if ny == 1:
             t *= 0.5
-        for jj in range(1, ny - 1):
-            j = nb.uint64(jj)
-            k = k0 + j
-            v = (Dg[k] * U[k] - WX[km + j] * U[km + j] - WX[k] * U[kp + j]
-                 - WY[k - _U1] * U[k - _U1] - WY[k] * U[k + _U1])
-            O[k] = v
-            t += U[k] * v
+        for g in range(sp[i], sp[i + 1]):
+            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                j = nb.uint64(jj)
+                k = k0 + j
+                v = (Dg[k] * U[k] - WX[km + j] * U[km + j] - WX[k] * U[kp + j]
+                     - WY[k - _U1] * U[k - _U1] - WY[k] * U[k + _U1])
+                O[k] = v
+                t += U[k] * v
         acc += t
     return acc
 
 
 @nb.njit(parallel=True, **_FAST)
-def update_xr(x, r, p, q, alpha, rl, s):
+def update_xr(x, r, p, q, alpha, rl, s, sp, slo, shi):
     """x += alpha p; r -= alpha q; rl = s r (in the preconditioner's dtype); returns r . r.
 
     The scale ``s`` (about 1 / ||r||) keeps a float32 rl clear of underflow
@@ -554,25 +641,38 @@ def update_xr(x, r, p, q, alpha, rl, s):
     """
     nx, ny = x.shape
     acc = 0.0
+    X = x.ravel()
+    R = r.ravel()
+    P = p.ravel()
+    Q = q.ravel()
+    RL = rl.ravel()
     for i in nb.prange(nx):
         t = 0.0
-        for j in range(ny):
-            x[i, j] += alpha * p[i, j]
-            v = r[i, j] - alpha * q[i, j]
-            r[i, j] = v
-            rl[i, j] = s * v
-            t += v * v
+        k0 = nb.uint64(i * ny)
+        for g in range(sp[i], sp[i + 1]):
+            for jj in range(slo[g], shi[g]):
+                k = k0 + nb.uint64(jj)
+                X[k] += alpha * P[k]
+                v = R[k] - alpha * Q[k]
+                R[k] = v
+                RL[k] = s * v
+                t += v * v
         acc += t
     return acc
 
 
 @nb.njit(parallel=True, **_OPTS)
-def update_p(z, c, beta, p):
+def update_p(z, c, beta, p, sp, slo, shi):
     """p = c z + beta p (c undoes the scaling of the preconditioned residual z)."""
     nx, ny = z.shape
+    Z = z.ravel()
+    P = p.ravel()
     for i in nb.prange(nx):
-        for j in range(ny):
-            p[i, j] = c * z[i, j] + beta * p[i, j]
+        k0 = nb.uint64(i * ny)
+        for g in range(sp[i], sp[i + 1]):
+            for jj in range(slo[g], shi[g]):
+                k = k0 + nb.uint64(jj)
+                P[k] = c * Z[k] + beta * P[k]
 
 
 @nb.njit(parallel=True, **_OPTS)

@@ -80,6 +80,8 @@ from . import mg_kernels as MK
 COARSEST_CELLS = 1024
 #: Levels with fewer cells than this run on one thread (threads don't pay there).
 PARALLEL_MIN_CELLS = 1 << 17
+#: Runs of active cells closer than this (in cells) are visited as one run (>= 2).
+SEGMENT_MIN_GAP = 16
 #: Stop coarsening once every cell's off-diagonal sum is below this fraction of its diagonal.
 DOMINANCE_STOP = 0.25
 #: Stiffness scaling of the coarse operators (see the module docstring).
@@ -87,6 +89,8 @@ STIFFNESS_SCALE = 0.5
 #: The W-cycle visits a level twice only if it has at least this many cells
 #: (below, visits would multiply while each costs mostly call overhead).
 W_MIN_CELLS = 4096
+#: ... and at most this many (the finest levels are visited once: V there, W below).
+W_MAX_CELLS = 1 << 40
 
 _EMPTY = np.zeros(0)
 _EMPTY_I = np.zeros(0, np.int64)
@@ -118,7 +122,9 @@ class _WorkPool:
             a = free.pop()
             self._bytes -= a.nbytes
             return a
-        return np.empty(shape, dtype)
+        # zeros, not empty: the segment kernels read inactive cells (times a zero
+        # coupling) without ever writing them, so they must hold finite values
+        return np.zeros(shape, dtype)
 
     def give(self, arrays) -> None:
         for a in arrays:
@@ -130,6 +136,11 @@ class _WorkPool:
     def clear(self) -> None:
         self._free.clear()
         self._bytes = 0
+
+    @staticmethod
+    def drop(owned: list) -> None:
+        """Forget arrays that may hold non-finite values (after a failed solve)."""
+        owned.clear()
 
 
 _POOL = _WorkPool()
@@ -158,6 +169,9 @@ class Level:
     hb_hole: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     hb_w: np.ndarray = field(default_factory=lambda: _EMPTY)
     coarse_of: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    sp: np.ndarray = field(default_factory=lambda: _EMPTY_I)  # runs of active cells by row
+    slo: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    shi: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     x: np.ndarray | None = None  # pre-smoothed iterate
     y: np.ndarray | None = None  # unused: post_smooth keeps the black half-sweep in row buffers
     r: np.ndarray | None = None  # right side (coarse levels)
@@ -171,6 +185,15 @@ class Level:
     @property
     def cells(self) -> int:
         return self.shape[0] * self.shape[1]
+
+    @property
+    def segments(self) -> tuple:
+        return self.sp, self.slo, self.shi
+
+    @property
+    def active_fraction(self) -> float:
+        """Fraction of the level's cells its kernels visit."""
+        return float(np.sum(self.shi - self.slo)) / max(self.cells, 1)
 
     @property
     def n_holes(self) -> int:
@@ -266,6 +289,10 @@ class Hierarchy:
                 hole_diag=hdiag,
             )
             _black_edges_by_row(lev)
+            if MK.couplings_confined(diag, wx, wy):
+                lev.sp, lev.slo, lev.shi = MK.active_segments(diag, SEGMENT_MIN_GAP)
+            else:  # a coupling reaches a non-unknown: visit every cell
+                lev.sp, lev.slo, lev.shi = MK.full_segments((nx, ny))
             lev.xh = np.zeros(nh)
             lev.rh = np.zeros(nh)
             lev.eh = np.zeros(nh)
@@ -385,7 +412,9 @@ class Hierarchy:
         if out.dtype != dt:
             ol = _POOL.take(out.shape, dt)
             tmp.append(ol)
+        ol.fill(0)  # the cycle writes active cells only
         old = numba.get_num_threads()
+        rz = math.nan
         try:
             rz = self._vcycle(0, r, rh, ol, out_h, old)
             if ol is not out or sc != 1.0:
@@ -394,7 +423,8 @@ class Hierarchy:
             return rz / (sc * sc)
         finally:
             numba.set_num_threads(old)
-            _POOL.give(tmp)
+            if math.isfinite(rz):
+                _POOL.give(tmp)
 
     def _vcycle(self, l, r, rh, out, out_h, threads) -> float:
         lev = self.levels[l]
@@ -411,7 +441,7 @@ class Hierarchy:
                     + float(rh @ out_h)) if l == 0 else 0.0
         fx, fy = lev.factor
         # down: red, black, holes
-        MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, px, py, lev.x)
+        MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, px, py, lev.x, *lev.segments)
         if nh:
             MK.hole_update(lev.x.reshape(-1), self._empty_ec, lev.coarse_of, lev.xh, _EMPTY, rh,
                            lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
@@ -420,12 +450,13 @@ class Hierarchy:
             use_coarse = _EMPTY
         else:
             co = self.levels[l + 1]
-            MK.residual_restrict(r, lev.x, lev.inv_d, lev.wx, lev.wy, fx, fy, px, py, co.r)
+            MK.residual_restrict(r, lev.x, lev.inv_d, lev.wx, lev.wy, fx, fy, px, py, co.r,
+                                 *lev.segments)
             if nh:
                 MK.hole_restrict(lev.xh, lev.coarse_of, lev.edge_hole, lev.edge_w, co.r.reshape(-1))
                 co.rh[:] = 0.0  # the hole rows were just relaxed: their residual is zero
             self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads)
-            if self.gamma > 1 and l + 1 < len(self.levels) - 1 and co.cells >= W_MIN_CELLS:
+            if self.gamma > 1 and l + 1 < len(self.levels) - 1 and W_MIN_CELLS <= co.cells <= W_MAX_CELLS:
                 self._second_pass(l + 1, threads)
             if lev.cells < PARALLEL_MIN_CELLS:
                 numba.set_num_threads(1)
@@ -437,7 +468,7 @@ class Hierarchy:
                            lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
         rz = MK.post_smooth(lev.x, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh,
                             lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w,
-                            4 * numba.get_num_threads(), out)
+                            4 * numba.get_num_threads(), out, *lev.segments)
         if nh:
             rz += MK.hole_fix_dot(out.reshape(-1), lev.xh, lev.inv_d.reshape(-1), r.reshape(-1),
                                   lev.edge_cell, lev.edge_hole, lev.edge_w, lev.edge_colour, 0)
@@ -453,7 +484,8 @@ class Hierarchy:
         px, py = lev.periodic
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
-        MK.residual_restrict(lev.r, lev.e, lev.inv_d, lev.wx, lev.wy, 1, 1, px, py, lev.r2)
+        MK.residual_restrict(lev.r, lev.e, lev.inv_d, lev.wx, lev.wy, 1, 1, px, py, lev.r2,
+                             *lev.segments)
         rh2 = lev.rh.copy()
         if lev.n_holes:
             MK.hole_restrict(lev.eh, lev.edge_cell, lev.edge_hole, lev.edge_w, lev.r2.reshape(-1))
@@ -518,11 +550,17 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
         return u, b, 0, [0.0]
     work = [_POOL.take(rhs_u.shape, np.float64) for _ in range(3)]
     work += [_POOL.take(rhs_u.shape, hier.dtype) for _ in range(2)]  # z, and r in that dtype
+    ok = False
     try:
-        return _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, tol=tol, maxiter=maxiter,
-                         x0=x0)
+        out = _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, tol=tol, maxiter=maxiter,
+                        x0=x0)
+        ok = True
+        return out
     finally:
-        _POOL.give(work)
+        if ok:
+            _POOL.give(work)
+        else:  # the work arrays and the hierarchy's may hold non-finite values now
+            _POOL.drop(hier._owned)
 
 
 def _scaled_cycle(hier, rl, rb, z, zb, sc):
@@ -541,6 +579,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     ec, eh, ew, hd = op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag
     nh = hd.size
     q, r, p, z, rl = work  # z and rl (a copy of r) in the preconditioner's dtype
+    seg = hier.levels[0].segments  # the runs of active cells every vector kernel walks
     if rl.dtype == r.dtype:
         rl = r
     qb = np.zeros(nh)
@@ -548,7 +587,8 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         MK.copy_to(rhs_u, r)
         rb = rhs_b.copy()
     else:
-        MK.apply_dot(u, d, wx, wy, px, py, q)
+        q.fill(0.0)  # apply_dot writes active cells only
+        MK.apply_dot(u, d, wx, wy, px, py, q, *seg)
         if nh:
             MK.hole_apply_dot(u.reshape(-1), b, ec, eh, ew, hd, q.reshape(-1), qb)
         np.subtract(rhs_u, q, out=r)
@@ -576,7 +616,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
                 f"{history[-1]:.3e} > tol={tol:.1e}; raise maxiter or check the geometry",
                 residual=history[-1], iterations=it,
             )
-        pq = MK.apply_dot(p, d, wx, wy, px, py, q)
+        pq = MK.apply_dot(p, d, wx, wy, px, py, q, *seg)
         if nh:
             pq += MK.hole_apply_dot(p.reshape(-1), pb, ec, eh, ew, hd, q.reshape(-1), qb)
         if not (pq > 0.0) or not math.isfinite(pq):
@@ -587,7 +627,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
             )
         alpha = rz / pq
         sc_new = 1.0 / math.sqrt(rr) if rl is not r else 1.0  # scale from the last ||r||
-        rr = MK.update_xr(u, r, p, q, alpha, rl, sc_new)
+        rr = MK.update_xr(u, r, p, q, alpha, rl, sc_new, *seg)
         sc = sc_new
         if nh:
             b += alpha * pb
@@ -600,7 +640,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         rz_new = _scaled_cycle(hier, rl, rb, z, zb, sc)
         beta = rz_new / rz
         rz = rz_new
-        MK.update_p(z, 1.0 / sc, beta, p)
+        MK.update_p(z, 1.0 / sc, beta, p, *seg)
         if nh:
             pb[:] = zb / sc + beta * pb
     return u, b, it, history
@@ -652,14 +692,15 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b):
             xf = np.zeros(lev.shape, dt)
             MK.prolong_add(x, fx, fy, xf)
             res = np.empty(lev.shape, dt)
-            MK.residual_restrict(fs[l], xf, lev.inv_d, lev.wx, lev.wy, 1, 1, px, py, res)
+            MK.residual_restrict(fs[l], xf, lev.inv_d, lev.wx, lev.wy, 1, 1, px, py, res,
+                                 *lev.segments)
             rh = fb.copy()
             if lev.n_holes:
                 MK.hole_restrict(xh, lev.edge_cell, lev.edge_hole, lev.edge_w, res.reshape(-1))
                 xc = xf.reshape(-1)[lev.edge_cell].astype(np.float64)
                 rh -= lev.hole_diag * xh - np.bincount(
                     lev.edge_hole, weights=lev.edge_w * xc, minlength=hier.n_holes)
-            e = np.empty_like(xf)
+            e = np.zeros_like(xf)  # the cycle writes active cells only
             eh = np.zeros(hier.n_holes)
             hier._vcycle(l, res, rh, e, eh, old)
             xf += e

@@ -198,18 +198,20 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
     f = 4  # float32 level arrays (the finest included: the cycle's r and z are float32)
     rl = r.astype(np.float32)
     z = np.empty_like(rl)
+    S = L.segments
     cases = {
-        "operator A p (+ p.Ap)": (lambda: MK.apply_dot(p, op.diag, op.wx, op.wy, False, False, q), 40),
-        "x += a p, r -= a q (+ r.r)": (lambda: MK.update_xr(u, r, p, q, 1e-12, rl, 1.0), 48 + f),
-        "p = z + b p": (lambda: MK.update_p(z, 1.0, 0.5, p), 16 + f),
+        "operator A p (+ p.Ap)": (
+            lambda: MK.apply_dot(p, op.diag, op.wx, op.wy, False, False, q, *S), 40),
+        "x += a p, r -= a q (+ r.r)": (lambda: MK.update_xr(u, r, p, q, 1e-12, rl, 1.0, *S), 48 + f),
+        "p = z + b p": (lambda: MK.update_p(z, 1.0, 0.5, p, *S), 16 + f),
         "pre-smooth (red-black, one pass)": (
-            lambda: MK.presmooth(rl, L.inv_d, L.wx, L.wy, False, False, L.x), 5 * f),
+            lambda: MK.presmooth(rl, L.inv_d, L.wx, L.wy, False, False, L.x, *S), 5 * f),
         "residual + restriction": (
-            lambda: MK.residual_restrict(rl, L.x, L.inv_d, L.wx, L.wy, 2, 2, False, False, C.r),
+            lambda: MK.residual_restrict(rl, L.x, L.inv_d, L.wx, L.wy, 2, 2, False, False, C.r, *S),
             5 * f),
         "post-smooth (prolongation + black + red sweep, + r.z)": (
             lambda: MK.post_smooth(L.x, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, L.xh, L.hb_ptr,
-                                   L.hb_cell, L.hb_hole, L.hb_w, 4 * threads, z),
+                                   L.hb_cell, L.hb_hole, L.hb_w, 4 * threads, z, *S),
             6 * f),
     }
     out = {}

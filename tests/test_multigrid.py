@@ -168,7 +168,7 @@ def test_apply_dot_matches_sparse_matrix():
     q = np.empty(op.shape)
     qb = np.zeros(op.n_holes)
     px, py = op.geometry.grid.periodic
-    d1 = MK.apply_dot(u, op.diag, op.wx, op.wy, px, py, q)
+    d1 = MK.apply_dot(u, op.diag, op.wx, op.wy, px, py, q, *MK.active_segments(op.diag))
     d1 += MK.hole_apply_dot(u.reshape(-1), b, op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag,
                             q.reshape(-1), qb)
     x = op.pack(u, b)
@@ -200,10 +200,10 @@ def test_coarse_operator_is_scaled_galerkin():
     keep = np.concatenate([d.reshape(-1) > 0, np.ones(nh, bool)])
     rng = np.random.default_rng(6)
     v = rng.standard_normal(ncx * ncy + nh) * keep
-    out = np.empty((ncx, ncy))
+    out = np.zeros((ncx, ncy))
     outb = np.zeros(nh)
     vu = v[: ncx * ncy].reshape(ncx, ncy)
-    MK.apply_dot(vu, d, coarse.wx, coarse.wy, *coarse.periodic, out)
+    MK.apply_dot(vu, d, coarse.wx, coarse.wy, *coarse.periodic, out, *coarse.segments)
     MK.hole_apply_dot(vu.reshape(-1), v[ncx * ncy:].copy(), coarse.edge_cell, coarse.edge_hole,
                       coarse.edge_w, coarse.hole_diag, out.reshape(-1), outb)
     ref = Ac @ v
@@ -300,3 +300,77 @@ def test_float32_cycle_is_independent_of_the_units_of_the_right_side(scale):
                             maxiter=50)
     assert it2 == it1
     np.testing.assert_allclose(u2 / scale, u1, rtol=0, atol=1e-7 * np.abs(u1).max())
+
+
+# -- runs of active cells ---------------------------------------------------------------------
+
+def test_active_segments_cover_exactly_the_unknowns():
+    op = build_operator(problem("holes", 120, 5.0, holes=4))
+    act = op.diag > 0
+    sp_, lo, hi = MK.active_segments(op.diag, 2)  # gap 2: every run is its own segment
+    cover = np.zeros_like(act)
+    for i in range(act.shape[0]):
+        for g in range(sp_[i], sp_[i + 1]):
+            cover[i, lo[g]:hi[g]] = True
+    assert np.array_equal(cover, act)
+    # merged runs still cover every unknown, and with a wide gap one run per non-empty row
+    sp_, lo, hi = MK.active_segments(op.diag, 1000)
+    assert np.all(np.diff(sp_) == act.any(axis=1))
+    assert np.all(lo == np.argmax(act[act.any(axis=1)], axis=1))
+
+
+@pytest.mark.parametrize("name", ["many holes", "periodic, odd lengths", "strip array"])
+def test_cycle_on_active_runs_equals_cycle_on_every_cell(name, monkeypatch):
+    """Skipping the cells that are not unknowns changes no value of the preconditioner."""
+    op = build_operator(CASES[name]())
+    rng = np.random.default_rng(11)
+    r = rng.standard_normal(op.shape) * op.unknown
+    rh = rng.standard_normal(op.n_holes)
+    monkeypatch.setattr(mg, "SEGMENT_MIN_GAP", 2)  # skip even short gaps
+    outs = []
+    for full in (False, True):
+        if full:
+            monkeypatch.setattr(MK, "active_segments", lambda d, gap: MK.full_segments(d.shape))
+        hier = mg.Hierarchy(op, precision="float64")
+        if not full:
+            assert hier.levels[0].active_fraction < 1.0
+        z = np.zeros(op.shape)
+        zh = np.zeros(op.n_holes)
+        rz = hier.vcycle(r, rh, z, zh)
+        outs.append((z, zh, rz))
+    (z1, zh1, rz1), (z2, zh2, rz2) = outs
+    np.testing.assert_allclose(z1, z2, rtol=1e-12, atol=1e-12 * np.abs(z2).max())
+    np.testing.assert_allclose(zh1, zh2, rtol=1e-12)
+    assert rz1 == pytest.approx(rz2, rel=1e-12)
+
+
+def test_stale_values_off_the_unknowns_do_not_leak():
+    """Work arrays reused from another solve hold old values where cells are not unknowns."""
+    op = build_operator(problem("holes", 128, 6.0, holes=5))
+    rhs = right_side(op)
+    u1, b1, it1, _ = _mg(op, rhs, tol=1e-10)
+    mg.release_work_arrays()
+    # fill the pool with large finite garbage of the shapes the next solve takes
+    junk = []
+    for _ in range(12):
+        for dt in (np.float64, np.float32):
+            for shape in [op.shape] + [(-(-op.shape[0] // 2**k), -(-op.shape[1] // 2**k))
+                                       for k in range(1, 6)]:
+                junk.append(np.full(shape, 1e30, dt))
+    mg._POOL.give(junk)
+    u2, b2, it2, _ = _mg(op, rhs, tol=1e-10)
+    mg.release_work_arrays()
+    assert it2 == it1
+    np.testing.assert_array_equal(u2[~op.unknown], 0.0)
+    np.testing.assert_allclose(u2, u1, rtol=0, atol=1e-12 * np.abs(u1).max())
+    np.testing.assert_allclose(b2, b1, rtol=1e-12)
+
+
+def test_coupling_to_a_non_unknown_falls_back_to_every_cell():
+    op = build_operator(problem("hollow_cylinder", 64, 5.0))
+    act = op.diag > 0
+    assert MK.couplings_confined(op.diag, op.wx, op.wy)
+    wx = op.wx.copy()
+    i, j = np.argwhere(act & ~np.roll(act, -1, 0))[0]
+    wx[i, j] = 1.0
+    assert not MK.couplings_confined(op.diag, wx, op.wy)
