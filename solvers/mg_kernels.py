@@ -31,6 +31,7 @@ import numpy as np
 from .kernels import hole_apply as hole_apply_dot  # noqa: F401  (one hole-coupling kernel)
 
 _OPTS = dict(cache=True, nogil=True, fastmath=False, error_model="numpy", boundscheck=False)
+_U1 = np.uint64(1)
 
 
 @nb.njit(inline="always")
@@ -44,6 +45,52 @@ def _wrap(i, n):
 
 # -- setup ---------------------------------------------------------------------------------
 
+@nb.njit(inline="always")
+def _coarse_cell(mass, diag, wx, wy, fx, fy, px, py, s, I, J, out):
+    # the general aggregate (any factor, the last row or column, a collapsed periodic axis)
+    nx, ny = mass.shape
+    ncx = -(-nx // fx)
+    ncy = -(-ny // fy)
+    i0 = I * fx
+    i1 = min(i0 + fx, nx)
+    j0 = J * fy
+    j1 = min(j0 + fy, ny)
+    m = 0.0
+    st = 0.0
+    for i in range(i0, i1):
+        for j in range(j0, j1):
+            m += mass[i, j]
+            st += diag[i, j] - mass[i, j]
+            # links inside the aggregate cancel (twice: both ends)
+            if i + 1 < i1:
+                st -= 2.0 * wx[i, j]
+            if j + 1 < j1:
+                st -= 2.0 * wy[i, j]
+    # a periodic axis collapsed to one aggregate keeps its wrap link inside it
+    if px and ncx == 1 and nx > 1 and fx > 1:
+        for j in range(j0, j1):
+            st -= 2.0 * wx[nx - 1, j]
+    if py and ncy == 1 and ny > 1 and fy > 1:
+        for i in range(i0, i1):
+            st -= 2.0 * wy[i, ny - 1]
+    ax = 0.0
+    if px or i1 < nx:
+        for j in range(j0, j1):
+            ax += wx[i1 - 1, j]
+    ay = 0.0
+    if py or j1 < ny:
+        for i in range(i0, i1):
+            ay += wy[i, j1 - 1]
+    if ncx == 1 and px and fx > 1:
+        ax = 0.0
+    if ncy == 1 and py and fy > 1:
+        ay = 0.0
+    out[0] = m
+    out[1] = m + s * st
+    out[2] = s * ax
+    out[3] = s * ay
+
+
 @nb.njit(parallel=True, **_OPTS)
 def coarsen(mass, diag, wx, wy, fx, fy, px, py, s, mc, dc, wxc, wyc):
     """Coarse operator on aggregates of fx by fy cells.
@@ -53,50 +100,39 @@ def coarsen(mass, diag, wx, wy, fx, fy, px, py, s, mc, dc, wxc, wyc):
     Galerkin sum scaled by ``s``: s = 1/2 makes it the rediscretized operator
     for smooth fields (two fine links cross each coarse face), while the
     Galerkin structure keeps every wall and strip that is thinner than a
-    coarse cell in the coarse operator.
+    coarse cell in the coarse operator. Full 2 x 2 aggregates away from the
+    last row and column take a straight-line path (flat indices, no
+    branches); the rest the general one.
     """
     nx, ny = mass.shape
     ncx, ncy = mc.shape
+    M = mass.ravel()
+    Dg = diag.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
     for I in nb.prange(ncx):
-        i0 = I * fx
-        i1 = min(i0 + fx, nx)
-        for J in range(ncy):
-            j0 = J * fy
-            j1 = min(j0 + fy, ny)
-            m = 0.0
-            st = 0.0
-            for i in range(i0, i1):
-                for j in range(j0, j1):
-                    m += mass[i, j]
-                    st += diag[i, j] - mass[i, j]
-                    # links inside the aggregate cancel (twice: both ends)
-                    if i + 1 < i1:
-                        st -= 2.0 * wx[i, j]
-                    if j + 1 < j1:
-                        st -= 2.0 * wy[i, j]
-            # a periodic axis collapsed to one aggregate keeps its wrap link inside it
-            if px and ncx == 1 and nx > 1 and fx > 1:
-                for j in range(j0, j1):
-                    st -= 2.0 * wx[nx - 1, j]
-            if py and ncy == 1 and ny > 1 and fy > 1:
-                for i in range(i0, i1):
-                    st -= 2.0 * wy[i, ny - 1]
-            ax = 0.0
-            if px or i1 < nx:
-                for j in range(j0, j1):
-                    ax += wx[i1 - 1, j]
-            ay = 0.0
-            if py or j1 < ny:
-                for i in range(i0, i1):
-                    ay += wy[i, j1 - 1]
-            if ncx == 1 and px and fx > 1:
-                ax = 0.0
-            if ncy == 1 and py and fy > 1:
-                ay = 0.0
-            mc[I, J] = m
-            dc[I, J] = m + s * st
-            wxc[I, J] = s * ax
-            wyc[I, J] = s * ay
+        out = np.empty(4)
+        fast = fx == 2 and fy == 2 and I < ncx - 1
+        Jf = ncy - 1 if fast else 0
+        a = nb.uint64(2 * I * ny)
+        b = a + nb.uint64(ny)
+        for JJ in range(Jf):
+            J = nb.uint64(JJ)
+            k = a + J + J
+            q = b + J + J
+            m = M[k] + M[k + _U1] + M[q] + M[q + _U1]
+            st = (Dg[k] + Dg[k + _U1] + Dg[q] + Dg[q + _U1] - m
+                  - 2.0 * (WX[k] + WX[k + _U1] + WY[k] + WY[q]))
+            mc[I, JJ] = m
+            dc[I, JJ] = m + s * st
+            wxc[I, JJ] = s * (WX[q] + WX[q + _U1])
+            wyc[I, JJ] = s * (WY[k + _U1] + WY[q + _U1])
+        for J in range(Jf, ncy):
+            _coarse_cell(mass, diag, wx, wy, fx, fy, px, py, s, I, J, out)
+            mc[I, J] = out[0]
+            dc[I, J] = out[1]
+            wxc[I, J] = out[2]
+            wyc[I, J] = out[3]
 
 
 # -- active segments -----------------------------------------------------------------------
@@ -112,19 +148,29 @@ def coarsen(mass, diag, wx, wy, fx, fy, px, py, s, mc, dc, wxc, wyc):
 # failed solve).
 
 @nb.njit(parallel=True, **_OPTS)
-def _segment_counts(diag, min_gap, counts):
+def _segment_counts(diag, wx, wy, min_gap, counts):
+    # runs per row, and (returned) the number of couplings that reach a non-unknown
     nx, ny = diag.shape
+    bad = 0
     for i in nb.prange(nx):
+        ip = i + 1 if i < nx - 1 else 0
         c = 0
-        j = 0
         last = -min_gap - 1
-        while j < ny:
-            if diag[i, j] > 0.0:
+        nbad = 0
+        for j in range(ny):
+            a = diag[i, j] > 0.0
+            if a:
                 if j - last > min_gap:
                     c += 1
                 last = j
-            j += 1
+            jp = j + 1 if j < ny - 1 else 0
+            if wx[i, j] != 0.0 and not (a and diag[ip, j] > 0.0):
+                nbad += 1
+            if wy[i, j] != 0.0 and not (a and diag[i, jp] > 0.0):
+                nbad += 1
         counts[i] = c
+        bad += nbad
+    return bad
 
 
 @nb.njit(parallel=True, **_OPTS)
@@ -142,37 +188,30 @@ def _segment_fill(diag, min_gap, sp, slo, shi):
                 last = j
 
 
-@nb.njit(parallel=True, **_OPTS)
 def couplings_confined(diag, wx, wy):
     """True when every nonzero coupling joins two active cells (diag > 0).
 
     The segment kernels rely on it: an inactive neighbour's value is read
     only times a zero coupling.
     """
-    nx, ny = diag.shape
-    bad = 0
-    for i in nb.prange(nx):
-        ip = i + 1 if i < nx - 1 else 0
-        for j in range(ny):
-            jp = j + 1 if j < ny - 1 else 0
-            a = diag[i, j] > 0.0
-            if wx[i, j] != 0.0 and not (a and diag[ip, j] > 0.0):
-                bad += 1
-            if wy[i, j] != 0.0 and not (a and diag[i, jp] > 0.0):
-                bad += 1
-    return bad == 0
+    return _segment_counts(diag, wx, wy, 2, np.empty(diag.shape[0], np.int64)) == 0
 
 
-def active_segments(diag, min_gap=16):
-    """Row runs of active cells: (sp, slo, shi), see the comment above."""
+def active_segments(diag, wx, wy, min_gap=16):
+    """Row runs of active cells: (sp, slo, shi), see the comment above.
+
+    Returns None when a coupling reaches a cell that is not an unknown
+    (then every cell must be visited, ``full_segments``).
+    """
     nx, ny = diag.shape
     counts = np.empty(nx, np.int64)
-    _segment_counts(diag, min_gap, counts)
+    if _segment_counts(diag, wx, wy, max(int(min_gap), 2), counts) != 0:
+        return None
     sp = np.zeros(nx + 1, np.int64)
     np.cumsum(counts, out=sp[1:])
     slo = np.empty(int(sp[-1]), np.int64)
     shi = np.empty(int(sp[-1]), np.int64)
-    _segment_fill(diag, min_gap, sp, slo, shi)
+    _segment_fill(diag, max(int(min_gap), 2), sp, slo, shi)
     return sp, slo, shi
 
 
@@ -194,7 +233,6 @@ def full_segments(shape):
 # (``_FAST``): only their rounding changes.
 
 _FAST = dict(_OPTS, fastmath={"reassoc", "contract", "nsz", "arcp"})
-_U1 = np.uint64(1)
 
 
 @nb.njit(inline="always")
@@ -702,13 +740,15 @@ def prolong_add(xc, fx, fy, x):
 
 
 @nb.njit(parallel=True, **_OPTS)
-def inverse_diag(d, out):
-    """out = 1 / d where d > 0, else 0."""
+def level_arrays(d, wx, wy, inv_d, wxl, wyl):
+    """inv_d = 1 / d (0 where d <= 0), wxl = wx, wyl = wy in the level's dtype: one pass."""
     nx, ny = d.shape
     for i in nb.prange(nx):
         for j in range(ny):
             v = d[i, j]
-            out[i, j] = 1.0 / v if v > 0.0 else 0.0
+            inv_d[i, j] = 1.0 / v if v > 0.0 else 0.0
+            wxl[i, j] = wx[i, j]
+            wyl[i, j] = wy[i, j]
 
 
 @nb.njit(parallel=True, **_OPTS)

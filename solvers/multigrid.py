@@ -271,28 +271,21 @@ class Hierarchy:
             owned.append(a)
             return a
 
-        def as_level(a):
-            out = take(a.shape, dt)
-            MK.copy_to(a, out)
-            return out
-
         temps: list = []
         s = STIFFNESS_SCALE
         while True:
             nx, ny = diag.shape
-            inv_d = take((nx, ny), dt)
-            MK.inverse_diag(diag, inv_d)
+            inv_d, wxl, wyl = take((nx, ny), dt), take((nx, ny), dt), take((nx, ny), dt)
+            MK.level_arrays(diag, wx, wy, inv_d, wxl, wyl)
             lev = Level(
-                shape=(nx, ny), periodic=(px, py), inv_d=inv_d,
-                wx=as_level(wx), wy=as_level(wy),
+                shape=(nx, ny), periodic=(px, py), inv_d=inv_d, wx=wxl, wy=wyl,
                 edge_cell=ec, edge_hole=eh, edge_w=ew, edge_colour=_edge_colour(ec, ny),
                 hole_diag=hdiag,
             )
             _black_edges_by_row(lev)
-            if MK.couplings_confined(diag, wx, wy):
-                lev.sp, lev.slo, lev.shi = MK.active_segments(diag, SEGMENT_MIN_GAP)
-            else:  # a coupling reaches a non-unknown: visit every cell
-                lev.sp, lev.slo, lev.shi = MK.full_segments((nx, ny))
+            segs = MK.active_segments(diag, wx, wy, SEGMENT_MIN_GAP)
+            # None: a coupling reaches a cell that is not an unknown; visit every cell
+            lev.sp, lev.slo, lev.shi = segs if segs is not None else MK.full_segments((nx, ny))
             lev.xh = np.zeros(nh)
             lev.rh = np.zeros(nh)
             lev.eh = np.zeros(nh)

@@ -168,7 +168,7 @@ def test_apply_dot_matches_sparse_matrix():
     q = np.empty(op.shape)
     qb = np.zeros(op.n_holes)
     px, py = op.geometry.grid.periodic
-    d1 = MK.apply_dot(u, op.diag, op.wx, op.wy, px, py, q, *MK.active_segments(op.diag))
+    d1 = MK.apply_dot(u, op.diag, op.wx, op.wy, px, py, q, *MK.active_segments(op.diag, op.wx, op.wy))
     d1 += MK.hole_apply_dot(u.reshape(-1), b, op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag,
                             q.reshape(-1), qb)
     x = op.pack(u, b)
@@ -307,14 +307,14 @@ def test_float32_cycle_is_independent_of_the_units_of_the_right_side(scale):
 def test_active_segments_cover_exactly_the_unknowns():
     op = build_operator(problem("holes", 120, 5.0, holes=4))
     act = op.diag > 0
-    sp_, lo, hi = MK.active_segments(op.diag, 2)  # gap 2: every run is its own segment
+    sp_, lo, hi = MK.active_segments(op.diag, op.wx, op.wy, 2)  # gap 2: every run is its own segment
     cover = np.zeros_like(act)
     for i in range(act.shape[0]):
         for g in range(sp_[i], sp_[i + 1]):
             cover[i, lo[g]:hi[g]] = True
     assert np.array_equal(cover, act)
     # merged runs still cover every unknown, and with a wide gap one run per non-empty row
-    sp_, lo, hi = MK.active_segments(op.diag, 1000)
+    sp_, lo, hi = MK.active_segments(op.diag, op.wx, op.wy, 1000)
     assert np.all(np.diff(sp_) == act.any(axis=1))
     assert np.all(lo == np.argmax(act[act.any(axis=1)], axis=1))
 
@@ -330,7 +330,7 @@ def test_cycle_on_active_runs_equals_cycle_on_every_cell(name, monkeypatch):
     outs = []
     for full in (False, True):
         if full:
-            monkeypatch.setattr(MK, "active_segments", lambda d, gap: MK.full_segments(d.shape))
+            monkeypatch.setattr(MK, "active_segments", lambda d, wx, wy, gap: MK.full_segments(d.shape))
         hier = mg.Hierarchy(op, precision="float64")
         if not full:
             assert hier.levels[0].active_fraction < 1.0
@@ -374,3 +374,4 @@ def test_coupling_to_a_non_unknown_falls_back_to_every_cell():
     i, j = np.argwhere(act & ~np.roll(act, -1, 0))[0]
     wx[i, j] = 1.0
     assert not MK.couplings_confined(op.diag, wx, op.wy)
+    assert MK.active_segments(op.diag, wx, op.wy) is None
