@@ -722,6 +722,26 @@ def scale_to(a, s, out):
             out[i, j] = s * a[i, j]
 
 
+@nb.njit(parallel=True, **_FAST)
+def scale_runs(a, s, out, sp, slo, shi):
+    """out = s a on the runs of active cells (converting the dtype); returns sum a^2 there."""
+    nx, ny = a.shape
+    A = a.ravel()
+    O = out.ravel()
+    acc = 0.0
+    for i in nb.prange(nx):
+        k0 = nb.uint64(i * ny)
+        t = 0.0
+        for g in range(sp[i], sp[i + 1]):
+            for jj in range(slo[g], shi[g]):
+                k = k0 + nb.uint64(jj)
+                v = A[k]
+                O[k] = s * v
+                t += v * v
+        acc += t
+    return acc
+
+
 @nb.njit(parallel=True, **_OPTS)
 def triad(a, b, c, s):
     """a = b + s c: the STREAM triad, the bandwidth reference of the benchmarks."""

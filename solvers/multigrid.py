@@ -73,7 +73,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..errors import ConvergenceError
+from ..errors import ConvergenceError, ParameterError
 from . import mg_kernels as MK
 
 #: A level with at most this many cells is solved directly.
@@ -577,8 +577,13 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         rl = r
     qb = np.zeros(nh)
     if x0 is None:
-        MK.copy_to(rhs_u, r)
+        on_runs = MK.scale_runs(rhs_u, 1.0, r, *seg)  # r off the runs is never read
         rb = rhs_b.copy()
+        off = nrm * nrm - float(rb @ rb) - on_runs
+        if off > 1e-12 * nrm * nrm:
+            raise ParameterError(
+                "the right side is nonzero on cells that are not unknowns (outside the "
+                "superconductor and the holes' single values); such a source cannot be solved for")
     else:
         q.fill(0.0)  # apply_dot writes active cells only
         MK.apply_dot(u, d, wx, wy, px, py, q, *seg)
@@ -586,7 +591,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
             MK.hole_apply_dot(u.reshape(-1), b, ec, eh, ew, hd, q.reshape(-1), qb)
         np.subtract(rhs_u, q, out=r)
         rb = rhs_b - qb
-    rr = float(np.vdot(r, r)) + float(rb @ rb)
+    rr = nrm * nrm if x0 is None else float(np.vdot(r, r)) + float(rb @ rb)
     history = [math.sqrt(rr) / nrm]
     if history[-1] <= tol:
         return u, b, 0, history
@@ -595,11 +600,11 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     sc = 1.0
     if rl is not r:
         sc = 1.0 / math.sqrt(rr)
-        MK.scale_to(r, sc, rl)
+        MK.scale_runs(r, sc, rl, *seg)
     zb = np.zeros(nh)
     pb = np.zeros(nh)
     rz = _scaled_cycle(hier, rl, rb, z, zb, sc)
-    MK.scale_to(z, 1.0 / sc, p)
+    MK.scale_runs(z, 1.0 / sc, p, *seg)
     pb[:] = zb / sc
     it = 0
     while True:

@@ -375,3 +375,14 @@ def test_coupling_to_a_non_unknown_falls_back_to_every_cell():
     wx[i, j] = 1.0
     assert not MK.couplings_confined(op.diag, wx, op.wy)
     assert MK.active_segments(op.diag, wx, op.wy) is None
+
+
+def test_right_side_off_the_unknowns_is_refused():
+    op = build_operator(problem("hollow_cylinder", 64, 5.0))
+    rhs_u, rhs_b = right_side(op)
+    rhs_u = rhs_u.copy()
+    rhs_u[0, 0] = 1.0  # a corner of the box: vacuum, not an unknown
+    assert op.diag[0, 0] == 0
+    hier = mg.Hierarchy(op)
+    with pytest.raises(ParameterError, match="not unknowns"):
+        mg.pcg(op, hier, rhs_u, rhs_b, tol=1e-8, maxiter=50)
