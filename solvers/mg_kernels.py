@@ -452,19 +452,23 @@ def post_red(y, r, inv_d, wx, wy, px, py, out):
 
 
 @nb.njit(inline="always")
-def _expand(ec, T, fy, ny, buf):
-    # buf = row T of the coarse correction, prolonged to fine length
-    ncy = ec.shape[1]
+def _expand(ec, T, fy, ny, buf, lo, hi):
+    # buf[lo:hi] and the two cells at each end = row T of the coarse correction, prolonged
+    sy = 1 if fy == 2 else 0
+    E = ec[T]
     if fy == 2:
-        for J in range(ny // 2):
-            v = ec[T, J]
-            buf[2 * J] = v
-            buf[2 * J + 1] = v
-        if ny & 1:
-            buf[ny - 1] = ec[T, ncy - 1]
+        for JJ in range(lo >> 1, min((hi + 1) >> 1, ny >> 1)):
+            J = nb.uint64(JJ)
+            v = E[J]
+            buf[J + J] = v
+            buf[J + J + _U1] = v
     else:
-        for j in range(ny):
-            buf[j] = ec[T, j]
+        for jj in range(lo, hi):
+            j = nb.uint64(jj)
+            buf[j] = E[j]
+    for j in (0, 1, ny - 2, ny - 1):
+        if 0 <= j < ny:
+            buf[j] = ec[T, j >> sy]
 
 
 @nb.njit(inline="always")
@@ -473,9 +477,14 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
     # yrow = row t of post_black (black cells swept, red cells x + P ec), hole terms included
     tm = t - 1 if t > 0 else nx - 1
     tp = t + 1 if t < nx - 1 else 0
-    _expand(ec, tm // fx, fy, ny, em)
-    _expand(ec, t // fx, fy, ny, e0)
-    _expand(ec, tp // fx, fy, ny, ep)
+    lo = ny
+    hi = 0
+    if sp[t + 1] > sp[t]:  # the span of this row's runs, one cell wider each side
+        lo = max(slo[sp[t]] - 1, 0)
+        hi = min(shi[sp[t + 1] - 1] + 1, ny)
+    _expand(ec, tm // fx, fy, ny, em, lo, hi)
+    _expand(ec, t // fx, fy, ny, e0, lo, hi)
+    _expand(ec, tp // fx, fy, ny, ep, lo, hi)
     for j in (0, ny - 1):
         jm = j - 1 if j > 0 else ny - 1
         jp = j + 1 if j < ny - 1 else 0
