@@ -356,6 +356,32 @@ def residual_restrict(r, x, inv_d, wx, wy, fx, fy, px, py, rc, sp, slo, shi):
                     rc[I, j] += _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp)
 
 
+@nb.njit(parallel=True, **_OPTS)
+def residual(r, x, inv_d, wx, wy, out, sp, slo, shi):
+    """out = r - A5 x on the runs of active cells (the same level; hole terms by the caller)."""
+    nx, ny = r.shape
+    R = r.ravel()
+    Xf = x.ravel()
+    D = inv_d.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
+    O = out.ravel()
+    for i in nb.prange(nx):
+        im, ip, k0, km, kp = _rows(i, nx, ny)
+        for j in (0, ny - 1):
+            jm = j - 1 if j > 0 else ny - 1
+            jp = j + 1 if j < ny - 1 else 0
+            out[i, j] = _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp)
+        for g in range(sp[i], sp[i + 1]):
+            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                j = nb.uint64(jj)
+                k = k0 + j
+                dk = D[k]
+                v = (R[k] + WX[km + j] * Xf[km + j] + WX[k] * Xf[kp + j]
+                     + WY[k - _U1] * Xf[k - _U1] + WY[k] * Xf[k + _U1] - Xf[k] / dk)
+                O[k] = v if dk != 0.0 else 0.0
+
+
 @nb.njit(inline="always")
 def _postb(x, r, inv_d, wx, wy, i, im, ip, j, jm, jp, e0, em, ep, e0m, e0p):
     if (i + j) & 1 == 0:

@@ -477,8 +477,7 @@ class Hierarchy:
         px, py = lev.periodic
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
-        MK.residual_restrict(lev.r, lev.e, lev.inv_d, lev.wx, lev.wy, 1, 1, px, py, lev.r2,
-                             *lev.segments)
+        MK.residual(lev.r, lev.e, lev.inv_d, lev.wx, lev.wy, lev.r2, *lev.segments)
         rh2 = lev.rh.copy()
         if lev.n_holes:
             MK.hole_restrict(lev.eh, lev.edge_cell, lev.edge_hole, lev.edge_w, lev.r2.reshape(-1))
