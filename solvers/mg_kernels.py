@@ -702,30 +702,19 @@ def apply_dot(u, d, wx, wy, px, py, out, sp, slo, shi):
 
 
 @nb.njit(parallel=True, **_FAST)
-def update_xr(x, r, p, q, alpha, rl, s, sp, slo, shi):
-    """x += alpha p; r -= alpha q; rl = s r (in the preconditioner's dtype); returns r . r.
-
-    The scale ``s`` (about 1 / ||r||) keeps a float32 rl clear of underflow
-    whatever the units of the right side; ``rl`` may be ``r`` itself (a
-    float64 preconditioner, s = 1). Writing the
-    float32 copy here costs 4 bytes per cell and saves the V-cycle's three
-    fine-level reads of r 4 bytes each, and it keeps every fine-level kernel
-    at one dtype signature (one compilation).
-    """
-    nx, ny = x.shape
-    acc = 0.0
-    X = x.ravel()
+def update_r(r, q, alpha, rl, s, sp, slo, shi):
+    """r -= alpha q; rl = s r (the preconditioner's scaled copy); returns r . r (active runs)."""
+    nx, ny = r.shape
     R = r.ravel()
-    P = p.ravel()
     Q = q.ravel()
     RL = rl.ravel()
+    acc = 0.0
     for i in nb.prange(nx):
         t = 0.0
         k0 = nb.uint64(i * ny)
         for g in range(sp[i], sp[i + 1]):
             for jj in range(slo[g], shi[g]):
                 k = k0 + nb.uint64(jj)
-                X[k] += alpha * P[k]
                 v = R[k] - alpha * Q[k]
                 R[k] = v
                 RL[k] = s * v
@@ -735,9 +724,10 @@ def update_xr(x, r, p, q, alpha, rl, s, sp, slo, shi):
 
 
 @nb.njit(parallel=True, **_OPTS)
-def update_p(z, c, beta, p, sp, slo, shi):
-    """p = c z + beta p (c undoes the scaling of the preconditioned residual z)."""
+def update_xp(x, z, alpha, c, beta, p, sp, slo, shi):
+    """x += alpha p (the deferred update of the last step); then p = c z + beta p."""
     nx, ny = z.shape
+    X = x.ravel()
     Z = z.ravel()
     P = p.ravel()
     for i in nb.prange(nx):
@@ -745,7 +735,23 @@ def update_p(z, c, beta, p, sp, slo, shi):
         for g in range(sp[i], sp[i + 1]):
             for jj in range(slo[g], shi[g]):
                 k = k0 + nb.uint64(jj)
-                P[k] = c * Z[k] + beta * P[k]
+                v = P[k]
+                X[k] += alpha * v
+                P[k] = c * Z[k] + beta * v
+
+
+@nb.njit(parallel=True, **_OPTS)
+def axpy_runs(alpha, p, x, sp, slo, shi):
+    """x += alpha p on the active runs."""
+    nx, ny = x.shape
+    X = x.ravel()
+    P = p.ravel()
+    for i in nb.prange(nx):
+        k0 = nb.uint64(i * ny)
+        for g in range(sp[i], sp[i + 1]):
+            for jj in range(slo[g], shi[g]):
+                k = k0 + nb.uint64(jj)
+                X[k] += alpha * P[k]
 
 
 @nb.njit(parallel=True, **_OPTS)
@@ -755,6 +761,15 @@ def scale_to(a, s, out):
     for i in nb.prange(nx):
         for j in range(ny):
             out[i, j] = s * a[i, j]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def fill(a, v):
+    """a[...] = v, rows in parallel (the first touch of fresh memory)."""
+    nx, ny = a.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            a[i, j] = v
 
 
 @nb.njit(parallel=True, **_FAST)

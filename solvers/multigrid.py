@@ -536,7 +536,13 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
     rhs_u = np.ascontiguousarray(rhs_u, dtype=np.float64)
     rhs_b = np.asarray(rhs_b, dtype=np.float64)
     nrm = math.sqrt(float(np.vdot(rhs_u, rhs_u)) + float(rhs_b @ rhs_b))
-    u = np.zeros(rhs_u.shape) if x0 is None else np.array(x0[0], dtype=np.float64)
+    if x0 is None:
+        # first touch in parallel, each thread on the rows it updates (fresh pages fault in
+        # both threads instead of in the first update's critical path)
+        u = np.empty(rhs_u.shape)
+        MK.fill(u, 0.0)
+    else:
+        u = np.array(x0[0], dtype=np.float64)
     b = np.zeros(nh) if x0 is None else np.array(x0[1], dtype=np.float64)
     if nrm == 0.0:
         return u, b, 0, [0.0]
@@ -624,7 +630,8 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
             )
         alpha = rz / pq
         sc_new = 1.0 / math.sqrt(rr) if rl is not r else 1.0  # scale from the last ||r||
-        rr = MK.update_xr(u, r, p, q, alpha, rl, sc_new, *seg)
+        # r -= alpha q now; x += alpha p is deferred to the p update, which reads p anyway
+        rr = MK.update_r(r, q, alpha, rl, sc_new, *seg)
         sc = sc_new
         if nh:
             b += alpha * pb
@@ -633,11 +640,12 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         it += 1
         history.append(math.sqrt(rr) / nrm)
         if history[-1] <= tol:
+            MK.axpy_runs(alpha, p, u, *seg)
             break
         rz_new = _scaled_cycle(hier, rl, rb, z, zb, sc)
         beta = rz_new / rz
         rz = rz_new
-        MK.update_p(z, 1.0 / sc, beta, p, *seg)
+        MK.update_xp(u, z, alpha, 1.0 / sc, beta, p, *seg)
         if nh:
             pb[:] = zb / sc + beta * pb
     return u, b, it, history
