@@ -46,7 +46,7 @@ iteration, the operator and the residual stay float64, which keeps the final
 accuracy: the preconditioner only needs to be a good approximate inverse.
 The cycle reads a copy of the residual in the levels' dtype, scaled to about
 unit norm (no float32 underflow or overflow whatever the units), written by
-the x/r update in the same pass; z comes back in that dtype and the p update
+the r update in the same pass; z comes back in that dtype and the p update
 undoes the scale. Every cycle kernel thus has one compiled signature.
 
 The fine-level kernels fuse what streams the same data: the pre-smoothing
@@ -55,7 +55,12 @@ pass, and the whole post-smoothing (prolongation, black half-sweep with its
 hole terms, red half-sweep, and r . z for conjugate gradients) is one pass
 that keeps the black half-sweep in a ring of three rows per thread and
 prolongs the coarse correction row by row (``post_smooth``); the operator
-returns p . Ap, and the x/r update returns r . r.
+returns p . Ap, the r update returns r . r, and x += alpha p is deferred
+into the next p update, which reads p anyway.
+
+Every kernel walks only the runs of active cells of each row (cells that
+are unknowns; vacuum and hole interiors are skipped), so a body that fills
+part of its box costs that part of a sweep (``mg_kernels.active_segments``).
 
 Work arrays (level iterates, restricted residuals, the Krylov vectors) come
 from a pool kept between solves (``_WorkPool``), so a sweep of solves on one
