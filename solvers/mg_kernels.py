@@ -45,7 +45,7 @@ def _wrap(i, n):
 
 # -- setup ---------------------------------------------------------------------------------
 
-@nb.njit(inline="always")
+@nb.njit(**_OPTS)  # called, not inlined: it keeps the parallel kernel small to compile
 def _coarse_cell(mass, diag, wx, wy, fx, fy, px, py, s, I, J, out):
     # the general aggregate (any factor, the last row or column, a collapsed periodic axis)
     nx, ny = mass.shape
@@ -297,7 +297,7 @@ def presmooth(r, inv_d, wx, wy, px, py, x, sp, slo, shi):
             x[i, ny - 1] = _pre(r, inv_d, wx, wy, i, im, ip, ny - 1, ny - 2, 0, fm, fp, 1.0, gseam)
 
 
-@nb.njit(inline="always")
+@nb.njit(**_OPTS)  # called (row ends, odd levels), not inlined: keeps the kernels quick to compile
 def _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp):
     idg = inv_d[i, j]
     if idg == 0.0:
@@ -497,7 +497,7 @@ def _expand(ec, T, fy, ny, buf, lo, hi):
             buf[j] = ec[T, j >> sy]
 
 
-@nb.njit(inline="always")
+@nb.njit(**_OPTS)  # called once per row, not inlined: post_smooth compiles in a third of the time
 def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
                 xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi):
     # yrow = row t of post_black (black cells swept, red cells x + P ec), hole terms included
@@ -702,9 +702,13 @@ def apply_dot(u, d, wx, wy, px, py, out, sp, slo, shi):
 
 
 @nb.njit(parallel=True, **_FAST)
-def update_r(r, q, alpha, rl, s, sp, slo, shi):
-    """r -= alpha q; rl = s r (the preconditioner's scaled copy); returns r . r (active runs)."""
+def update_r(r0, q, alpha, rl, s, r, sp, slo, shi):
+    """r = r0 - alpha q (r0 may be r); rl = s r (the preconditioner's scaled copy).
+
+    Returns r . r over the active runs.
+    """
     nx, ny = r.shape
+    R0 = r0.ravel()
     R = r.ravel()
     Q = q.ravel()
     RL = rl.ravel()
@@ -715,7 +719,7 @@ def update_r(r, q, alpha, rl, s, sp, slo, shi):
         for g in range(sp[i], sp[i + 1]):
             for jj in range(slo[g], shi[g]):
                 k = k0 + nb.uint64(jj)
-                v = R[k] - alpha * Q[k]
+                v = R0[k] - alpha * Q[k]
                 R[k] = v
                 RL[k] = s * v
                 t += v * v
@@ -741,35 +745,12 @@ def update_xp(x, z, alpha, c, beta, p, sp, slo, shi):
 
 
 @nb.njit(parallel=True, **_OPTS)
-def axpy_runs(alpha, p, x, sp, slo, shi):
-    """x += alpha p on the active runs."""
-    nx, ny = x.shape
-    X = x.ravel()
-    P = p.ravel()
-    for i in nb.prange(nx):
-        k0 = nb.uint64(i * ny)
-        for g in range(sp[i], sp[i + 1]):
-            for jj in range(slo[g], shi[g]):
-                k = k0 + nb.uint64(jj)
-                X[k] += alpha * P[k]
-
-
-@nb.njit(parallel=True, **_OPTS)
 def scale_to(a, s, out):
     """out = s a (converting the dtype)."""
     nx, ny = a.shape
     for i in nb.prange(nx):
         for j in range(ny):
             out[i, j] = s * a[i, j]
-
-
-@nb.njit(parallel=True, **_OPTS)
-def fill(a, v):
-    """a[...] = v, rows in parallel (the first touch of fresh memory)."""
-    nx, ny = a.shape
-    for i in nb.prange(nx):
-        for j in range(ny):
-            a[i, j] = v
 
 
 @nb.njit(parallel=True, **_FAST)

@@ -541,13 +541,7 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
     rhs_u = np.ascontiguousarray(rhs_u, dtype=np.float64)
     rhs_b = np.asarray(rhs_b, dtype=np.float64)
     nrm = math.sqrt(float(np.vdot(rhs_u, rhs_u)) + float(rhs_b @ rhs_b))
-    if x0 is None:
-        # first touch in parallel, each thread on the rows it updates (fresh pages fault in
-        # both threads instead of in the first update's critical path)
-        u = np.empty(rhs_u.shape)
-        MK.fill(u, 0.0)
-    else:
-        u = np.array(x0[0], dtype=np.float64)
+    u = np.zeros(rhs_u.shape) if x0 is None else np.array(x0[0], dtype=np.float64)
     b = np.zeros(nh) if x0 is None else np.array(x0[1], dtype=np.float64)
     if nrm == 0.0:
         return u, b, 0, [0.0]
@@ -586,14 +580,10 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     if rl.dtype == r.dtype:
         rl = r
     qb = np.zeros(nh)
+    r0 = r  # the residual the first r update starts from
     if x0 is None:
-        on_runs = MK.scale_runs(rhs_u, 1.0, r, *seg)  # r off the runs is never read
+        r0 = rhs_u  # r = rhs: read in place, no copy (r off the active runs is never read)
         rb = rhs_b.copy()
-        off = nrm * nrm - float(rb @ rb) - on_runs
-        if off > 1e-12 * nrm * nrm:
-            raise ParameterError(
-                "the right side is nonzero on cells that are not unknowns (outside the "
-                "superconductor and the holes' single values); such a source cannot be solved for")
     else:
         q.fill(0.0)  # apply_dot writes active cells only
         MK.apply_dot(u, d, wx, wy, px, py, q, *seg)
@@ -607,14 +597,18 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         return u, b, 0, history
     # rl = sc r: the preconditioner's copy of r, scaled to about unit norm (no float32
     # underflow); z, zb come back scaled by sc too, and rz by sc^2
-    sc = 1.0
-    if rl is not r:
-        sc = 1.0 / math.sqrt(rr)
-        MK.scale_runs(r, sc, rl, *seg)
+    sc = 1.0 / math.sqrt(rr) if rl is not r else 1.0
+    on_runs = MK.scale_runs(r0, sc, rl, *seg)
+    if x0 is None:
+        off = nrm * nrm - float(rb @ rb) - on_runs
+        if off > 1e-12 * nrm * nrm:
+            raise ParameterError(
+                "the right side is nonzero on cells that are not unknowns (outside the "
+                "superconductor and the holes' single values); such a source cannot be solved for")
     zb = np.zeros(nh)
     pb = np.zeros(nh)
     rz = _scaled_cycle(hier, rl, rb, z, zb, sc)
-    MK.scale_runs(z, 1.0 / sc, p, *seg)
+    MK.update_xp(u, z, 0.0, 1.0 / sc, 0.0, p, *seg)  # p = z / sc (u += 0)
     pb[:] = zb / sc
     it = 0
     while True:
@@ -636,7 +630,8 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         alpha = rz / pq
         sc_new = 1.0 / math.sqrt(rr) if rl is not r else 1.0  # scale from the last ||r||
         # r -= alpha q now; x += alpha p is deferred to the p update, which reads p anyway
-        rr = MK.update_r(r, q, alpha, rl, sc_new, *seg)
+        rr = MK.update_r(r0, q, alpha, rl, sc_new, r, *seg)
+        r0 = r
         sc = sc_new
         if nh:
             b += alpha * pb
@@ -645,7 +640,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         it += 1
         history.append(math.sqrt(rr) / nrm)
         if history[-1] <= tol:
-            MK.axpy_runs(alpha, p, u, *seg)
+            MK.update_xp(u, z, alpha, 0.0, 1.0, p, *seg)  # the deferred u += alpha p
             break
         rz_new = _scaled_cycle(hier, rl, rb, z, zb, sc)
         beta = rz_new / rz

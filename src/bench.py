@@ -202,7 +202,7 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
     cases = {
         "operator A p (+ p.Ap)": (
             lambda: MK.apply_dot(p, op.diag, op.wx, op.wy, False, False, q, *S), 40),
-        "r -= a q (+ r.r)": (lambda: MK.update_r(r, q, 1e-12, rl, 1.0, *S), 24 + f),
+        "r -= a q (+ r.r)": (lambda: MK.update_r(r, q, 1e-12, rl, 1.0, r, *S), 24 + f),
         "x += a p, p = z + b p": (lambda: MK.update_xp(u, z, 1e-12, 1.0, 0.5, p, *S), 32 + f),
         "pre-smooth (red-black, one pass)": (
             lambda: MK.presmooth(rl, L.inv_d, L.wx, L.wy, False, False, L.x, *S), 5 * f),
