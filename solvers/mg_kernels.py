@@ -497,7 +497,7 @@ def _expand(ec, T, fy, ny, buf, lo, hi):
             buf[j] = ec[T, j >> sy]
 
 
-@nb.njit(**_OPTS)  # called once per row, not inlined: post_smooth compiles in a third of the time
+@nb.njit(**_FAST)  # called once per row, not inlined: post_smooth compiles in a third of the time
 def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
                 xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi):
     # yrow = row t of post_black (black cells swept, red cells x + P ec), hole terms included
