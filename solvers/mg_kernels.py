@@ -383,8 +383,9 @@ def residual(r, x, inv_d, wx, wy, out, sp, slo, shi):
 
 
 @nb.njit(inline="always")
-def _postb(x, r, inv_d, wx, wy, i, im, ip, j, jm, jp, e0, em, ep, e0m, e0p):
-    if (i + j) & 1 == 0:
+def _postb(x, r, inv_d, wx, wy, i, im, ip, j, jm, jp, e0, em, ep, e0m, e0p, c):
+    # c = 1: black cells are swept (red ones keep x + P ec); c = 0: red cells are swept
+    if (i + j + c + 1) & 1 == 0:
         return x[i, j] + e0
     s = (r[i, j] + wx[im, j] * (x[im, j] + em) + wx[i, j] * (x[ip, j] + ep)
          + wy[i, jm] * (x[i, jm] + e0m) + wy[i, j] * (x[i, jp] + e0p))
@@ -499,8 +500,9 @@ def _expand(ec, T, fy, ny, buf, lo, hi):
 
 @nb.njit(**_FAST)  # called once per row, not inlined: post_smooth compiles in a third of the time
 def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
-                xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi):
-    # yrow = row t of post_black (black cells swept, red cells x + P ec), hole terms included
+                xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, first):
+    # yrow = row t of the first half-sweep: cells of colour ``first`` (1 black, 0 red) swept,
+    # the others x + P ec; the hole terms of the swept colour's edge cells included (hb_*)
     tm = t - 1 if t > 0 else nx - 1
     tp = t + 1 if t < nx - 1 else 0
     lo = ny
@@ -515,7 +517,7 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
         jm = j - 1 if j > 0 else ny - 1
         jp = j + 1 if j < ny - 1 else 0
         yrow[j] = _postb(x, r, inv_d, wx, wy, t, tm, tp, j, jm, jp, e0[j], em[j], ep[j],
-                         e0[jm], e0[jp])
+                         e0[jm], e0[jp], first)
     X = x[t]
     XM = x[tm]
     XP = x[tp]
@@ -524,7 +526,7 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
     WXM = wx[tm]
     WX = wx[t]
     WY = wy[t]
-    par = nb.uint64(t & 1)
+    par = nb.uint64((t + first + 1) & 1)
     for g in range(sp[t], sp[t + 1]):
         for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
             j = nb.uint64(jj)
@@ -539,8 +541,12 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
 
 @nb.njit(parallel=True, **_FAST)
 def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, hb_w, nchunks,
-                out, sp, slo, shi):
+                out, sp, slo, shi, first):
     """out = the post-smoothing of the cycle (prolongation, black sweep, red sweep) in one pass.
+
+    ``first = 0`` swaps the colours (red half-sweep, then black): with a
+    zero ``ec`` that is the pre-smoother's second sweep, and ``hb_*`` must
+    then list the red edge cells.
 
     The same arithmetic as ``post_black``, ``hole_fix`` (black edge cells) and
     ``post_red`` in sequence, but the intermediate y is kept in a ring of
@@ -572,7 +578,7 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
             elif t >= nx:
                 t = 0
             _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, ebuf[0], ebuf[1], ebuf[2],
-                        ybuf[k % 3], xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi)
+                        ybuf[k % 3], xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, first)
             if k < 2:
                 continue
             i = a + k - 2
@@ -589,7 +595,7 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
             for j in (0, ny - 1):
                 jm = j - 1 if j > 0 else ny - 1
                 jp = j + 1 if j < ny - 1 else 0
-                if (i + j) & 1 == 1:
+                if (i + j + first + 1) & 1 == 1:
                     v = Y0[j]
                 else:
                     v = (R[j] + WXM[j] * YM[j] + WX[j] * YP[j] + WY[jm] * Y0[jm]
@@ -598,7 +604,7 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
                 tacc += R[j] * v
             if ny == 1:
                 tacc -= 0.5 * R[0] * O[0]
-            par = nb.uint64(i & 1)
+            par = nb.uint64((i + first + 1) & 1)
             for g in range(sp[i], sp[i + 1]):
                 for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
                     j = nb.uint64(jj)
