@@ -86,9 +86,12 @@ def solve_axial(geo, rhs_parts, options: SolverOptions | None = None, *, operato
         else:
             from .multigrid import solve as mg_solve
 
-            u, b, iterations, history = mg_solve(op, rhs_u, rhs_b, opts)
-        residual = true_residual(op, u, b, rhs_u, rhs_b)
-    if not (residual <= 10.0 * tol) or not np.all(np.isfinite(u)):
+            u, b, iterations, history, residual = mg_solve(op, rhs_u, rhs_b, opts, verify=True)
+        if method != "multigrid":
+            residual = true_residual(op, u, b, rhs_u, rhs_b)
+            if not np.all(np.isfinite(u)):
+                residual = math.inf
+    if not (residual <= 10.0 * tol):
         raise ConvergenceError(
             f"the {method} solve reached relative residual {residual:.3e}, above the tolerance "
             f"{tol:.1e}",

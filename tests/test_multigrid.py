@@ -386,3 +386,19 @@ def test_right_side_off_the_unknowns_is_refused():
     hier = mg.Hierarchy(op)
     with pytest.raises(ParameterError, match="not unknowns"):
         mg.pcg(op, hier, rhs_u, rhs_b, tol=1e-8, maxiter=50)
+
+
+@pytest.mark.parametrize("name", ["many holes", "periodic, odd lengths", "hollow cylinder"])
+def test_fused_verification_equals_operator_residual(name):
+    from fluxoid.solvers.run import true_residual as reference
+
+    op = build_operator(CASES[name]())
+    rhs = right_side(op)
+    rng = np.random.default_rng(3)
+    u = rng.standard_normal(op.shape) * op.unknown
+    b = rng.standard_normal(op.n_holes)
+    hier = mg.Hierarchy(op)
+    got = mg.true_residual(op, u, b, rhs[0], rhs[1], hier)
+    assert got == pytest.approx(reference(op, u, b, rhs[0], rhs[1]), rel=1e-12)
+    u[np.argwhere(op.unknown)[0][0], np.argwhere(op.unknown)[0][1]] = np.nan
+    assert mg.true_residual(op, u, b, rhs[0], rhs[1], hier) == np.inf
