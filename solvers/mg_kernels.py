@@ -283,16 +283,28 @@ def presmooth(r, inv_d, wx, wy, px, py, x, sp, slo, shi):
         fp = 1.0 if ((ip - i) & 1) == 1 else 0.0
         x[i, 0] = _pre(r, inv_d, wx, wy, i, im, ip, 0, ny - 1, 1 % ny, fm, fp, gseam, 1.0)
         par = nb.uint64(i & 1)
+        seam = fm != 1.0 or fp != 1.0  # only the first/last row of an odd periodic axis
         for g in range(sp[i], sp[i + 1]):
-            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-                j = nb.uint64(jj)
-                k = k0 + j
-                t = R[k] * D[k]
-                s = (R[k] + fm * WX[km + j] * (R[km + j] * D[km + j])
-                     + fp * WX[k] * (R[kp + j] * D[kp + j])
-                     + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
-                     + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
-                X[k] = t if ((j + par) & _U1) == 0 else s
+            if seam:
+                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                    j = nb.uint64(jj)
+                    k = k0 + j
+                    t = R[k] * D[k]
+                    s = (R[k] + fm * WX[km + j] * (R[km + j] * D[km + j])
+                         + fp * WX[k] * (R[kp + j] * D[kp + j])
+                         + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
+                         + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
+                    X[k] = t if ((j + par) & _U1) == 0 else s
+            else:  # every other row: no seam factors, the arithmetic stays in the arrays' dtype
+                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                    j = nb.uint64(jj)
+                    k = k0 + j
+                    t = R[k] * D[k]
+                    s = (R[k] + WX[km + j] * (R[km + j] * D[km + j])
+                         + WX[k] * (R[kp + j] * D[kp + j])
+                         + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
+                         + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
+                    X[k] = t if ((j + par) & _U1) == 0 else s
         if ny > 1:
             x[i, ny - 1] = _pre(r, inv_d, wx, wy, i, im, ip, ny - 1, ny - 2, 0, fm, fp, 1.0, gseam)
 
