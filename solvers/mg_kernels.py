@@ -886,6 +886,15 @@ def level_arrays(d, wx, wy, inv_d, wxl, wyl):
 
 
 @nb.njit(parallel=True, **_OPTS)
+def axpby(a, g, d, out):
+    """out = g out + d a."""
+    nx, ny = a.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            out[i, j] = g * out[i, j] + d * a[i, j]
+
+
+@nb.njit(parallel=True, **_OPTS)
 def add_to(a, out):
     """out += a."""
     nx, ny = a.shape

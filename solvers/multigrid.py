@@ -99,6 +99,31 @@ W_MIN_CELLS = 4096
 #: ... and at most this many (the finest levels are visited once: V there, W below).
 W_MAX_CELLS = 1 << 40
 
+#: The "A" cycle: stiffness scale of its coarse operators; Lanczos steps that estimate
+#: the spectrum of B_1 A_1 (the V-cycle of the first coarse level) at setup, and the
+#: margin on its largest eigenvalue. The spectrum depends on the geometry: its top is
+#: 1.0-2.1 on the hollow cylinder, holes and slab but 2.6-3.4 on strips with a large
+#: lambda, so a fixed interval would make the cycle indefinite there. The polynomial
+#: stays positive (the cycle SPD) for any spectrum inside (0, lo + hi).
+A_STIFFNESS_SCALE = 0.55
+A_LANCZOS_STEPS = 4
+A_MARGIN = 1.1
+
+
+def _chebyshev2(lo: float, hi: float) -> tuple[float, float]:
+    """Weights (g, d) of e0 = B r, e = g e0 + d B (r - A e0).
+
+    The error factor 1 - (g + d - d t) t = (1 - c1 t)(1 - c2 t) is the degree-2
+    Chebyshev polynomial on [lo, hi] (c1, c2 the inverse roots: g = c1 + c2 - c1 c2,
+    d = c1 c2; g = d = 1 are the W-cycle's two passes). Vassilevski, Multilevel
+    Block Factorization Preconditioners (Springer 2008), the AMLI cycle.
+    """
+    mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    c1 = 1.0 / (mid - half * math.sqrt(0.5))
+    c2 = 1.0 / (mid + half * math.sqrt(0.5))
+    return c1 + c2 - c1 * c2, c1 * c2
+
+
 _EMPTY = np.zeros(0)
 _EMPTY_I = np.zeros(0, np.int64)
 
@@ -251,12 +276,17 @@ class Hierarchy:
         ``edge_w``, ``hole_diag``, ``hole_mass`` and ``geometry.grid.periodic``.
     precision : {"float32", "float64"}
         Storage and arithmetic of the preconditioner levels.
-    cycle : {"W", "V"}
+    cycle : {"W", "V", "A"}
         "W" visits every coarse level twice (two cycles of the coarser level,
         e = B_c r + B_c (r - A_c B_c r), still symmetric); it keeps the
         iteration count flat in lambda and grid size, where the V-cycle
         with piecewise-constant transfers grows slowly with the number of
-        levels.
+        levels. "A" (an AMLI-type cycle) visits only the first coarse level
+        twice, e = g B_1 r + d B_1 (r - A_1 B_1 r) with B_1 its V-cycle and
+        (g, d) the Chebyshev weights for the spectrum of B_1 A_1, estimated at
+        setup by a few Lanczos steps, on coarse operators with stiffness scale
+        ``A_STIFFNESS_SCALE``: about the W-cycle's iterations for less coarse
+        work.
     fine_sweeps : {1, 2}
         Red-black sweeps before and after the coarse correction on the
         finest level (coarse levels always do one). Two cut the iterations
@@ -268,7 +298,11 @@ class Hierarchy:
                  fine_sweeps: int = FINE_SWEEPS):
         if fine_sweeps not in (1, 2):
             raise ValueError(f"fine_sweeps must be 1 or 2, not {fine_sweeps!r}")
+        if cycle not in ("W", "V", "A"):
+            raise ValueError(f"unknown cycle {cycle!r}")
         gamma = 2 if cycle == "W" else 1
+        self.cycle = cycle
+        self._amli = None  # (g, d) of the "A" cycle, set at the end of the setup
         dt = np.float32 if precision == "float32" else np.float64
         self.dtype = dt
         self._empty_ec = np.zeros(0, dt)  # "no coarse correction" for hole_update
@@ -293,7 +327,7 @@ class Hierarchy:
             return a
 
         temps: list = []
-        s = STIFFNESS_SCALE
+        s = A_STIFFNESS_SCALE if cycle == "A" else STIFFNESS_SCALE
         while True:
             nx, ny = diag.shape
             inv_d, wxl, wyl = take((nx, ny), dt), take((nx, ny), dt), take((nx, ny), dt)
@@ -349,13 +383,19 @@ class Hierarchy:
             fine.y = take(fine.shape, dt)
             fine.hr = _edges_by_row(fine, 0)
             self._zero_c = np.zeros(self.levels[1].shape, dt)  # "no coarse correction"
-        for lev in self.levels[1:]:
+        amli = cycle == "A" and len(self.levels) > 2
+        for k, lev in enumerate(self.levels[1:]):
             lev.r = take(lev.shape, dt)
             lev.e = take(lev.shape, dt)
-            if self.gamma > 1:
+            if self.gamma > 1 or (amli and k == 0):
                 lev.r2 = take(lev.shape, dt)
                 lev.e2 = take(lev.shape, dt)
         weakref.finalize(self, _POOL.give, owned)
+        self.interval = None
+        if amli:
+            lo, hi = self._spectrum(1, A_LANCZOS_STEPS)
+            self.interval = (lo, A_MARGIN * hi)
+            self._amli = _chebyshev2(*self.interval)
 
     # -- setup helpers --------------------------------------------------------------------
     def _dominant(self, diag, wx, wy, mass) -> bool:
@@ -404,6 +444,67 @@ class Hierarchy:
         self._coarse_idx = idx.reshape(-1)
         self._coarse_act = np.flatnonzero(act.reshape(-1))
         self._coarse_n = nc
+
+    def _spectrum(self, l: int, steps: int) -> tuple[float, float]:
+        """Extreme Ritz values of B_l A_l (B_l the V-cycle from level l) after ``steps``
+        preconditioned conjugate-gradient (Lanczos) steps from a fixed random start."""
+        lev = self.levels[l]
+        dt = self.dtype
+        nh = lev.n_holes
+        seg = lev.segments
+        threads = numba.get_num_threads()
+        rng = np.random.default_rng(1)
+        act = lev.inv_d != 0
+        r = ((rng.random(lev.shape) - 0.5) * act).astype(dt)
+        rh = rng.random(nh) - 0.5
+        # zeros: the kernels write active cells only, and read the rest times zero
+        zero, z, p, q = (np.zeros(lev.shape, dt) for _ in range(4))
+        zh = np.zeros(nh)
+
+        def prec():
+            try:
+                self._vcycle(l, r, rh.copy(), z, zh, threads)
+            finally:
+                numba.set_num_threads(threads)
+            return float(np.vdot(r, z)) + float(rh @ zh)
+
+        def apply(ph):  # q = A p on the cells; returns the hole part and p . A p
+            MK.residual(zero, p, lev.inv_d, lev.wx, lev.wy, q, *seg)  # q = -A5 p
+            qh = np.zeros(0)
+            if nh:
+                MK.hole_restrict(ph, lev.edge_cell, lev.edge_hole, lev.edge_w, q.reshape(-1))
+                qh = lev.hole_diag * ph - np.bincount(
+                    lev.edge_hole, weights=lev.edge_w * p.reshape(-1)[lev.edge_cell], minlength=nh)
+            np.negative(q, out=q)
+            return qh, float(np.vdot(p, q)) + float(ph @ qh)
+
+        rz = prec()
+        p[...] = z
+        ph = zh.copy()
+        alphas, betas = [], []
+        for _ in range(steps):
+            qh, pq = apply(ph)
+            if not (pq > 0.0 and rz > 0.0):
+                break
+            a = rz / pq
+            alphas.append(a)
+            MK.axpby(q, 1.0, -a, r)
+            rh -= a * qh
+            rz_new = prec()
+            betas.append(rz_new / rz)
+            rz = rz_new
+            MK.axpby(z, betas[-1], 1.0, p)
+            ph = zh + betas[-1] * ph
+        k = len(alphas)
+        if k == 0:
+            return 1.0, 1.0
+        T = np.zeros((k, k))  # the Lanczos matrix from the CG coefficients
+        for i in range(k):
+            T[i, i] = 1.0 / alphas[i] + (betas[i - 1] / alphas[i - 1] if i else 0.0)
+            if i + 1 < k:
+                T[i, i + 1] = T[i + 1, i] = math.sqrt(betas[i]) / alphas[i]
+        ev = np.linalg.eigvalsh(T)
+        return float(ev[0]), float(ev[-1])
 
     # -- the cycle ------------------------------------------------------------------------
     def _solve_coarsest(self, lev: Level, r, rh, out, out_h):
@@ -488,8 +589,12 @@ class Hierarchy:
                 MK.hole_restrict(lev.xh, lev.coarse_of, lev.edge_hole, lev.edge_w, co.r.reshape(-1))
                 co.rh[:] = 0.0  # the hole rows were just relaxed: their residual is zero
             self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads)
-            if self.gamma > 1 and l + 1 < len(self.levels) - 1 and W_MIN_CELLS <= co.cells <= W_MAX_CELLS:
-                self._second_pass(l + 1, threads)
+            if l + 1 < len(self.levels) - 1:
+                if self._amli is not None:
+                    if l == 0:
+                        self._second_pass(l + 1, threads, *self._amli)
+                elif self.gamma > 1 and W_MIN_CELLS <= co.cells <= W_MAX_CELLS:
+                    self._second_pass(l + 1, threads)
             if lev.cells < PARALLEL_MIN_CELLS:
                 numba.set_num_threads(1)
             ec = co.e
@@ -521,8 +626,8 @@ class Hierarchy:
             numba.set_num_threads(threads)
         return rz
 
-    def _second_pass(self, l, threads):
-        """W-cycle step on level l: e += B (r - A e)."""
+    def _second_pass(self, l, threads, g=1.0, d=1.0):
+        """Second pass on level l: e = g e + d B (r - A e) (g = d = 1: the W-cycle)."""
         lev = self.levels[l]
         px, py = lev.periodic
         if lev.cells < PARALLEL_MIN_CELLS:
@@ -538,8 +643,13 @@ class Hierarchy:
         self._vcycle(l, lev.r2, rh2, lev.e2, eh2, threads)
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
-        MK.add_to(lev.e2, lev.e)
-        lev.eh += eh2
+        if g == 1.0 and d == 1.0:
+            MK.add_to(lev.e2, lev.e)
+            lev.eh += eh2
+        else:
+            MK.axpby(lev.e2, g, d, lev.e)
+            lev.eh *= g
+            lev.eh += d * eh2
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(threads)
 

@@ -9,7 +9,7 @@ from ..errors import ParameterError
 
 METHODS = ("auto", "cg", "multigrid", "direct")
 PRECISIONS = ("float32", "float64")
-CYCLES = ("W", "V")
+CYCLES = ("W", "V", "A")
 TOLERANCE_MODES = ("residual", "discretization")
 
 
@@ -41,10 +41,13 @@ class SolverOptions:
         iteration, the operator and the residual are always float64, so the
         final accuracy does not depend on it; float32 halves the memory
         traffic of the preconditioner.
-    cycle : {"W", "V"}
+    cycle : {"W", "V", "A"}
         Multigrid cycle of the preconditioner: "W" (the default) keeps the
         iteration count flat in lambda and grid size; "V" is cheaper per
-        iteration and needs a few more iterations on large grids.
+        iteration and needs a few more iterations on large grids; "A" visits
+        only the first coarse level twice, with Chebyshev weights fitted at
+        setup (:class:`fluxoid.solvers.multigrid.Hierarchy`): about the
+        W-cycle's iterations for less coarse-level work.
     full_multigrid : bool
         Start the multigrid iteration from a full-multigrid pass instead of
         from zero.

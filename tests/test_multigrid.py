@@ -68,6 +68,27 @@ def test_agrees_with_direct_solve(name, precision):
     assert it <= 20
 
 
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_cycle_agrees_with_direct_solve(name):
+    op = build_operator(CASES[name]())
+    rhs = right_side(op)
+    ud, bd = _direct(op, rhs)
+    u, b, it, _ = _mg(op, rhs, tol=1e-11, cycle="A")
+    _agree(op, rhs, u, b, ud, bd, 1e-8)
+    assert it <= 20
+
+
+@pytest.mark.parametrize("lam", [20.0, 200.0])
+def test_a_cycle_on_strips_needs_the_spectrum_estimate(lam):
+    """Strips with a large lambda put the top of spec(B_1 A_1) above 2.5: the fitted interval follows."""
+    op = build_operator(problem("strips", 256, lam))
+    rhs = right_side(op)
+    u, b, it, hier = _mg(op, rhs, tol=1e-8, cycle="A")
+    _, _, it_w, _ = _mg(op, rhs, tol=1e-8, cycle="W")
+    assert it <= it_w + 2
+    assert hier.interval[1] > 1.0
+
+
 def test_solve_axial_multigrid_route():
     geo = fx.meshes.hollow_cylinder(1e-6, 1.6e-6, penetration_depth=0.2e-6, spacing=0.04e-6)
     op = build_operator(geo)
@@ -139,9 +160,12 @@ def test_screened_regime_beats_jacobi_cg():
 
 @pytest.mark.parametrize("name", ["hollow cylinder", "many holes", "periodic, odd lengths"])
 @pytest.mark.parametrize("precision,rtol", [("float64", 1e-12), ("float32", 2e-5)])
-def test_preconditioner_is_symmetric_positive(name, precision, rtol):
+@pytest.mark.parametrize("cycle,fine_sweeps", [("W", 2), ("W", 1), ("V", 2), ("A", 2)])
+def test_preconditioner_is_symmetric_positive(name, precision, rtol, cycle, fine_sweeps):
     op = build_operator(CASES[name]())
-    hier = mg.Hierarchy(op, precision=precision)
+    hier = mg.Hierarchy(op, precision=precision, cycle=cycle, fine_sweeps=fine_sweeps)
+    if cycle == "A" and len(hier.levels) > 2:  # (two levels: nothing to accelerate)
+        assert hier.interval is not None and 0 < hier.interval[0] < hier.interval[1]
     rng = np.random.default_rng(4)
     act = op.unknown
     r1, r2 = (rng.standard_normal(op.shape) * act for _ in range(2))
