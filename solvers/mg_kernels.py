@@ -522,9 +522,10 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
     if sp[t + 1] > sp[t]:  # the span of this row's runs, one cell wider each side
         lo = max(slo[sp[t]] - 1, 0)
         hi = min(shi[sp[t + 1] - 1] + 1, ny)
-    _expand(ec, tm // fx, fy, ny, em, lo, hi)
-    _expand(ec, t // fx, fy, ny, e0, lo, hi)
-    _expand(ec, tp // fx, fy, ny, ep, lo, hi)
+    if ec.size > 0:  # (an empty ec: no coarse correction, the buffers stay zero)
+        _expand(ec, tm // fx, fy, ny, em, lo, hi)
+        _expand(ec, t // fx, fy, ny, e0, lo, hi)
+        _expand(ec, tp // fx, fy, ny, ep, lo, hi)
     for j in (0, ny - 1):
         jm = j - 1 if j > 0 else ny - 1
         jp = j + 1 if j < ny - 1 else 0
@@ -556,9 +557,9 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
                 out, sp, slo, shi, first):
     """out = the post-smoothing of the cycle (prolongation, black sweep, red sweep) in one pass.
 
-    ``first = 0`` swaps the colours (red half-sweep, then black): with a
-    zero ``ec`` that is the pre-smoother's second sweep, and ``hb_*`` must
-    then list the red edge cells.
+    ``first = 0`` swaps the colours (red half-sweep, then black): with an
+    empty ``ec`` (no coarse correction) that is the pre-smoother's second
+    sweep, and ``hb_*`` must then list the red edge cells.
 
     The same arithmetic as ``post_black``, ``hole_fix`` (black edge cells) and
     ``post_red`` in sequence, but the intermediate y is kept in a ring of
@@ -578,7 +579,7 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
         a = c * nx // nchunks
         b = (c + 1) * nx // nchunks
         ybuf = np.zeros((3, ny), x.dtype)  # finite where a row's runs leave it unwritten
-        ebuf = np.empty((3, ny), x.dtype)
+        ebuf = np.zeros((3, ny), x.dtype)
         tacc = 0.0
         # one call site of the (inlined) row helper: step k computes the black row a - 1 + k
         # into ring slot k % 3 and, from k = 2 on, the red row i = a + k - 2 from slots

@@ -382,7 +382,7 @@ class Hierarchy:
             fine = self.levels[0]
             fine.y = take(fine.shape, dt)
             fine.hr = _edges_by_row(fine, 0)
-            self._zero_c = np.zeros(self.levels[1].shape, dt)  # "no coarse correction"
+            self._zero_c = np.zeros((0, 0), dt)  # "no coarse correction" for post_smooth
         amli = cycle == "A" and len(self.levels) > 2
         for k, lev in enumerate(self.levels[1:]):
             lev.r = take(lev.shape, dt)
