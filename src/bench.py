@@ -650,6 +650,10 @@ def write_performance_md(result: dict, path: Path | None = None) -> str:
         f"{e['1e-8_1t']:.3f} (1 thread). A sweep streams {result['sweep_bytes']} bytes per cell at "
         f"the triad bandwidth ({r2['triad_GBs']:.1f} GB/s on 2 threads, {r1['triad_GBs']:.1f} GB/s on 1).",
         "",
+        "On this shared machine the 2-thread triad itself has measured 41-77 GB/s in runs an "
+        "hour apart while the solve times moved by about 10%, so the sweep counts move with it; "
+        "the ratios to peers come from one run.",
+        "",
         "The solver visits only the runs of active cells: the hollow cylinder fills "
         f"{100 * _visited(result):.0f}% of its box, and a sweep is still counted over every cell "
         "of the grid (the 'other masks' table below has fuller boxes).",
