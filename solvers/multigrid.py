@@ -37,10 +37,13 @@ levels deep and costs little more than a Jacobi step.
 
 Cycle
 -----
-A W(1,1) cycle (V on request): red-black Gauss-Seidel down (red, black, then the holes),
-and its adjoint up (holes, black, red); restriction is P^T. The cycle is
+A W cycle (V, or the AMLI-type "A" cycle, on request): red-black Gauss-Seidel
+down (red, black, then the holes), and its adjoint up (holes, black, red);
+restriction is P^T. The finest level does this twice on each side
+(``FINE_SWEEPS``): 6-8 conjugate-gradient iterations to 1e-8 instead of 8-11
+on the benchmark masks, for two more passes over the fine level. The cycle is
 therefore a symmetric positive definite operator, as conjugate gradients
-requires (tests/test_multigrid.py checks z1 . r2 = z2 . r1). Its levels may
+requires (tests/test_multigrid.py checks z1 . r2 = z2 . r1 for every cycle). Its levels may
 be float32 (``SolverOptions.precision``) while the conjugate-gradient
 iteration, the operator and the residual stay float64, which keeps the final
 accuracy: the preconditioner only needs to be a good approximate inverse.
