@@ -34,15 +34,6 @@ _OPTS = dict(cache=True, nogil=True, fastmath=False, error_model="numpy", bounds
 _U1 = np.uint64(1)
 
 
-@nb.njit(inline="always")
-def _wrap(i, n):
-    if i < 0:
-        return i + n
-    if i >= n:
-        return i - n
-    return i
-
-
 # -- setup ---------------------------------------------------------------------------------
 
 @nb.njit(**_OPTS)  # called, not inlined: it keeps the parallel kernel small to compile
@@ -949,12 +940,3 @@ def coarse_lu_solve(l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, perm_r, perm_c, ac
         out[act[k]] = b[perm_c[k]]
     for k in range(n - nc):
         out_h[k] = b[perm_c[nc + k]]
-
-
-@nb.njit(parallel=True, **_OPTS)
-def copy_to(a, out):
-    """out = a (converting the dtype), in parallel so each thread first-touches its rows."""
-    nx, ny = a.shape
-    for i in nb.prange(nx):
-        for j in range(ny):
-            out[i, j] = a[i, j]
