@@ -209,7 +209,7 @@ class Level:
     slo: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     shi: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     x: np.ndarray | None = None  # pre-smoothed iterate
-    y: np.ndarray | None = None  # unused: post_smooth keeps the black half-sweep in row buffers
+    y: np.ndarray | None = None  # the second pre-sweep's result (finest level, two sweeps)
     r: np.ndarray | None = None  # right side (coarse levels)
     e: np.ndarray | None = None  # result (coarse levels)
     xh: np.ndarray = field(default_factory=lambda: _EMPTY)
