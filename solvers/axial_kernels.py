@@ -13,7 +13,6 @@ _DI = np.array([1, -1, 0, 0], dtype=np.int64)
 _DJ = np.array([0, 0, 1, -1], dtype=np.int64)
 
 
-@nb.njit(cache=True, parallel=True)
 def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_links):
     """Coefficients of the 5-point operator and its boundary couplings.
 
@@ -43,6 +42,17 @@ def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_
     outside_w = np.zeros((nx, ny))
     link_w = np.zeros((4, nx, ny)) if want_links else np.zeros((4, 1, 1))
     hole_links = np.zeros((nx, ny), dtype=np.int64)
+    # the arrays are made here, outside the compiled loop: numba turns every allocation in a
+    # parallel function into a parallel loop of its own, which tripled the compile time
+    _assemble_into(region, lam2, theta, mass, bool(periodic_x), bool(periodic_y), float(theta_min),
+                   bool(want_links), diag, wx, wy, outside_w, link_w, hole_links)
+    return diag, wx, wy, outside_w, link_w, hole_links
+
+
+@nb.njit(cache=True, parallel=True)
+def _assemble_into(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_links,
+                   diag, wx, wy, outside_w, link_w, hole_links):
+    nx, ny = region.shape
     for i in nb.prange(nx):
         for j in range(ny):
             if region[i, j] != 0:
@@ -86,7 +96,6 @@ def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_
                     link_w[k, i, j] = w
                 d += w
             diag[i, j] = d
-    return diag, wx, wy, outside_w, link_w, hole_links
 
 
 @nb.njit(cache=True)
