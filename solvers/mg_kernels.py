@@ -761,7 +761,6 @@ def _res5(u, rhs, d, wx, wy, i, im, ip, j, nx, ny):
     return rhs[i, j] - (d[i, j] * u[i, j] - _star(u, wx, wy, i, im, ip, j, jm, jp))
 
 
-@nb.njit(parallel=True, **_FAST)
 def residual_norms(u, rhs, d, wx, wy, sp, slo, shi, e_ptr, e_col, e_add):
     """(sum r^2, sum rhs^2) over the runs of active cells, r = rhs - A u, in one pass.
 
@@ -772,13 +771,21 @@ def residual_norms(u, rhs, d, wx, wy, sp, slo, shi, e_ptr, e_col, e_add):
     large 5-point residual an edge cell has before its hole term is never
     squared and cancelled.
     """
+    # per-row sums (two reductions in one parallel loop), made out here: an allocation in a
+    # parallel function compiles as a parallel loop of its own
+    part = np.zeros((u.shape[0], 2))
+    _residual_norms_rows(u, rhs, d, wx, wy, sp, slo, shi, e_ptr, e_col, e_add, part)
+    return float(part[:, 0].sum()), float(part[:, 1].sum())
+
+
+@nb.njit(parallel=True, **_FAST)
+def _residual_norms_rows(u, rhs, d, wx, wy, sp, slo, shi, e_ptr, e_col, e_add, part):
     nx, ny = u.shape
     U = u.ravel()
     F = rhs.ravel()
     Dg = d.ravel()
     WX = wx.ravel()
     WY = wy.ravel()
-    part = np.zeros((nx, 2))  # per-row sums (two reductions in one parallel loop)
     for i in nb.prange(nx):
         im, ip, k0, km, kp = _rows(i, nx, ny)
         t = 0.0
@@ -816,7 +823,6 @@ def residual_norms(u, rhs, d, wx, wy, sp, slo, shi, e_ptr, e_col, e_add):
                 j0 = jn + 1
         part[i, 0] = t
         part[i, 1] = tf
-    return part[:, 0].sum(), part[:, 1].sum()
 
 
 @nb.njit(parallel=True, **_OPTS)
