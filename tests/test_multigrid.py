@@ -129,6 +129,19 @@ def test_hollow_cylinder_iterations_bounded(n, lam):
     assert it <= 12
 
 
+@pytest.mark.parametrize("kind", ["hollow_cylinder", "strips", "holes"])
+def test_two_fine_sweeps_save_iterations(kind):
+    """The second red-black sweep on the finest level is worth at least two CG iterations."""
+    op = build_operator(problem(kind, 256, 20.0))
+    rhs = right_side(op)
+    its = []
+    for fine_sweeps in (1, 2):
+        hier = mg.Hierarchy(op, fine_sweeps=fine_sweeps)
+        its.append(mg.pcg(op, hier, rhs[0], rhs[1], tol=1e-8, maxiter=100)[2])
+    assert its[1] <= its[0] - 2, its
+    assert its[1] <= 8
+
+
 @pytest.mark.parametrize("lam", [2.0, 4.0, 8.0, 16.0])
 def test_strip_array_iterations_bounded(lam):
     op = build_operator(problem("strips", 384, lam))
