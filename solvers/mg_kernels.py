@@ -267,37 +267,29 @@ def presmooth(r, inv_d, wx, wy, px, py, x, sp, slo, shi):
     WX = wx.ravel()
     WY = wy.ravel()
     X = x.ravel()
-    gseam = 1.0 if (ny % 2 == 0) else 0.0
+    # the seam factors in the arrays' dtype, so that the arithmetic stays in it (a float64
+    # factor would turn the whole float32 sweep into float64)
+    one = r.dtype.type(1.0)
+    zero = r.dtype.type(0.0)
+    gseam = one if (ny % 2 == 0) else zero
     for i in nb.prange(nx):
         im, ip, k0, km, kp = _rows(i, nx, ny)
-        fm = 1.0 if ((i - im) & 1) == 1 else 0.0
-        fp = 1.0 if ((ip - i) & 1) == 1 else 0.0
-        x[i, 0] = _pre(r, inv_d, wx, wy, i, im, ip, 0, ny - 1, 1 % ny, fm, fp, gseam, 1.0)
+        fm = one if ((i - im) & 1) == 1 else zero  # 0 only on the seam rows of an odd axis
+        fp = one if ((ip - i) & 1) == 1 else zero
+        x[i, 0] = _pre(r, inv_d, wx, wy, i, im, ip, 0, ny - 1, 1 % ny, fm, fp, gseam, one)
         par = nb.uint64(i & 1)
-        seam = fm != 1.0 or fp != 1.0  # only the first/last row of an odd periodic axis
         for g in range(sp[i], sp[i + 1]):
-            if seam:
-                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-                    j = nb.uint64(jj)
-                    k = k0 + j
-                    t = R[k] * D[k]
-                    s = (R[k] + fm * WX[km + j] * (R[km + j] * D[km + j])
-                         + fp * WX[k] * (R[kp + j] * D[kp + j])
-                         + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
-                         + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
-                    X[k] = t if ((j + par) & _U1) == 0 else s
-            else:  # every other row: no seam factors, the arithmetic stays in the arrays' dtype
-                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-                    j = nb.uint64(jj)
-                    k = k0 + j
-                    t = R[k] * D[k]
-                    s = (R[k] + WX[km + j] * (R[km + j] * D[km + j])
-                         + WX[k] * (R[kp + j] * D[kp + j])
-                         + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
-                         + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
-                    X[k] = t if ((j + par) & _U1) == 0 else s
+            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                j = nb.uint64(jj)
+                k = k0 + j
+                t = R[k] * D[k]
+                s = (R[k] + fm * WX[km + j] * (R[km + j] * D[km + j])
+                     + fp * WX[k] * (R[kp + j] * D[kp + j])
+                     + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
+                     + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
+                X[k] = t if ((j + par) & _U1) == 0 else s
         if ny > 1:
-            x[i, ny - 1] = _pre(r, inv_d, wx, wy, i, im, ip, ny - 1, ny - 2, 0, fm, fp, 1.0, gseam)
+            x[i, ny - 1] = _pre(r, inv_d, wx, wy, i, im, ip, ny - 1, ny - 2, 0, fm, fp, one, gseam)
 
 
 @nb.njit(**_OPTS)  # called (row ends, odd levels), not inlined: keeps the kernels quick to compile
@@ -395,92 +387,6 @@ def _postb(x, r, inv_d, wx, wy, i, im, ip, j, jm, jp, e0, em, ep, e0m, e0p, c):
     return s * inv_d[i, j]
 
 
-@nb.njit(parallel=True, **_OPTS)
-def post_black(x, ec, r, inv_d, wx, wy, fx, fy, px, py, y):
-    """y = x + P ec on red cells; black cells: block Gauss-Seidel from x + P ec."""
-    nx, ny = x.shape
-    ncy = ec.shape[1]
-    sx = 1 if fx == 2 else 0
-    sy = nb.uint64(1 if fy == 2 else 0)
-    Xf = x.ravel()
-    R = r.ravel()
-    D = inv_d.ravel()
-    WX = wx.ravel()
-    WY = wy.ravel()
-    Y = y.ravel()
-    E = ec.ravel()
-    for i in nb.prange(nx):
-        im, ip, k0, km, kp = _rows(i, nx, ny)
-        I = i >> sx
-        Im = im >> sx
-        Ip = ip >> sx
-        c0 = nb.uint64(I * ncy)
-        cm = nb.uint64(Im * ncy)
-        cp = nb.uint64(Ip * ncy)
-        for j in (0, ny - 1):
-            jm = j - 1 if j > 0 else ny - 1
-            jp = j + 1 if j < ny - 1 else 0
-            J = j >> sy
-            y[i, j] = _postb(x, r, inv_d, wx, wy, i, im, ip, j, jm, jp, ec[I, J], ec[Im, J],
-                             ec[Ip, J], ec[I, jm >> sy], ec[I, jp >> sy])
-        par = nb.uint64(i & 1)
-        for jj in range(1, ny - 1):
-            j = nb.uint64(jj)
-            k = k0 + j
-            J = j >> sy
-            e0 = E[c0 + J]
-            s = (R[k] + WX[km + j] * (Xf[km + j] + E[cm + J]) + WX[k] * (Xf[kp + j] + E[cp + J])
-                 + WY[k - _U1] * (Xf[k - _U1] + E[c0 + ((j - _U1) >> sy)])
-                 + WY[k] * (Xf[k + _U1] + E[c0 + ((j + _U1) >> sy)])) * D[k]
-            Y[k] = (Xf[k] + e0) if ((j + par) & _U1) == 0 else s
-
-
-@nb.njit(inline="always")
-def _postr(y, r, inv_d, wx, wy, i, im, ip, j, jm, jp):
-    if (i + j) & 1 == 1:
-        return y[i, j]
-    return (r[i, j] + _star(y, wx, wy, i, im, ip, j, jm, jp)) * inv_d[i, j]
-
-
-@nb.njit(parallel=True, **_FAST)
-def post_red(y, r, inv_d, wx, wy, px, py, out):
-    """out = y on black cells; red cells: block Gauss-Seidel from y. Returns r . out.
-
-    The dot product is over the 5-point update only; the caller corrects it
-    for hole couplings (a handful of edge cells).
-    """
-    nx, ny = y.shape
-    Y = y.ravel()
-    R = r.ravel()
-    D = inv_d.ravel()
-    WX = wx.ravel()
-    WY = wy.ravel()
-    O = out.ravel()
-    acc = 0.0
-    for i in nb.prange(nx):
-        im, ip, k0, km, kp = _rows(i, nx, ny)
-        t = 0.0
-        for j in (0, ny - 1):
-            jm = j - 1 if j > 0 else ny - 1
-            jp = j + 1 if j < ny - 1 else 0
-            v = _postr(y, r, inv_d, wx, wy, i, im, ip, j, jm, jp)
-            out[i, j] = v
-            t += r[i, j] * v
-        if ny == 1:
-            t *= 0.5
-        par = nb.uint64(i & 1)
-        for jj in range(1, ny - 1):
-            j = nb.uint64(jj)
-            k = k0 + j
-            s = (R[k] + WX[km + j] * Y[km + j] + WX[k] * Y[kp + j]
-                 + WY[k - _U1] * Y[k - _U1] + WY[k] * Y[k + _U1]) * D[k]
-            v = s if ((j + par) & _U1) == 0 else Y[k]
-            O[k] = v
-            t += R[k] * v
-        acc += t
-    return acc
-
-
 @nb.njit(inline="always")
 def _expand(ec, T, fy, ny, buf, lo, hi):
     # buf[lo:hi] and the two cells at each end = row T of the coarse correction, prolonged
@@ -552,8 +458,8 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
     empty ``ec`` (no coarse correction) that is the pre-smoother's second
     sweep, and ``hb_*`` must then list the red edge cells.
 
-    The same arithmetic as ``post_black``, ``hole_fix`` (black edge cells) and
-    ``post_red`` in sequence, but the intermediate y is kept in a ring of
+    A black half-sweep from x + P ec (hole terms of the black edge cells
+    included), then a red half-sweep, but the intermediate y is kept in a ring of
     three rows per thread: each thread walks its block of rows, computing y
     one row ahead of the red sweep (and the two rows beyond its block that
     its ends need), so x, r and the coefficients are streamed once. The
@@ -648,17 +554,9 @@ def hole_update(x, ec, coarse_of, xh, eh, rh, edge_cell, edge_hole, edge_w, hole
 
 
 @nb.njit(**_OPTS)
-def hole_fix(y, xh, inv_d, edge_cell, edge_hole, edge_w, edge_colour, colour):
-    """Add the hole terms w x_h / d to the Gauss-Seidel update of edge cells of one colour."""
-    for e in range(edge_cell.size):
-        if edge_colour[e] == colour:
-            c = edge_cell[e]
-            y[c] += edge_w[e] * xh[edge_hole[e]] * inv_d[c]
-
-
-@nb.njit(**_OPTS)
 def hole_fix_dot(y, xh, inv_d, r, edge_cell, edge_hole, edge_w, edge_colour, colour):
-    """hole_fix, returning the change of r . y it makes."""
+    """Add the hole terms w x_h / d to the update of one colour's edge cells; returns the
+    change of r . y it makes."""
     acc = 0.0
     for e in range(edge_cell.size):
         if edge_colour[e] == colour:
@@ -825,15 +723,6 @@ def _residual_norms_rows(u, rhs, d, wx, wy, sp, slo, shi, e_ptr, e_col, e_add, p
         part[i, 1] = tf
 
 
-@nb.njit(parallel=True, **_OPTS)
-def scale_to(a, s, out):
-    """out = s a (converting the dtype)."""
-    nx, ny = a.shape
-    for i in nb.prange(nx):
-        for j in range(ny):
-            out[i, j] = s * a[i, j]
-
-
 @nb.njit(parallel=True, **_FAST)
 def scale_runs(a, s, out, sp, slo, shi):
     """out = s a on the runs of active cells (converting the dtype); returns sum a^2 there."""
@@ -890,15 +779,6 @@ def axpby(a, g, d, out):
     for i in nb.prange(nx):
         for j in range(ny):
             out[i, j] = g * out[i, j] + d * a[i, j]
-
-
-@nb.njit(parallel=True, **_OPTS)
-def add_to(a, out):
-    """out += a."""
-    nx, ny = a.shape
-    for i in nb.prange(nx):
-        for j in range(ny):
-            out[i, j] += a[i, j]
 
 
 # -- the coarsest level ---------------------------------------------------------------------

@@ -99,8 +99,6 @@ STIFFNESS_SCALE = 0.5
 #: The W-cycle visits a level twice only if it has at least this many cells
 #: (below, visits would multiply while each costs mostly call overhead).
 W_MIN_CELLS = 4096
-#: ... and at most this many (the finest levels are visited once: V there, W below).
-W_MAX_CELLS = 1 << 40
 
 #: The "A" cycle: stiffness scale of its coarse operators; Lanczos steps that estimate
 #: the spectrum of B_1 A_1 (the V-cycle of the first coarse level) at setup, and the
@@ -267,6 +265,26 @@ def _edges_by_row(lev: Level, colour: int) -> tuple:
 
 def _black_edges_by_row(lev: Level) -> None:
     lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w = _edges_by_row(lev, 1)
+
+
+def _hole_rows(A, x, xh) -> np.ndarray:
+    """The hole rows of A (x, xh): D_k xh_k - sum of w x_c over hole k's edge cells.
+
+    ``A`` is an operator or a level (``hole_diag``, ``edge_cell``, ``edge_hole``, ``edge_w``).
+    """
+    nh = A.hole_diag.size
+    if nh == 0:
+        return np.zeros(0)
+    xc = x.reshape(-1)[A.edge_cell].astype(np.float64)
+    return A.hole_diag * xh - np.bincount(A.edge_hole, weights=A.edge_w * xc, minlength=nh)
+
+
+def _level_residual(lev: Level, r, rh, x, xh, out) -> np.ndarray:
+    """out = r - A x on the level's cells (its runs); returns the holes' residual rh - (A x)_h."""
+    MK.residual(r, x, lev.inv_d, lev.wx, lev.wy, out, *lev.segments)
+    if lev.n_holes:
+        MK.hole_restrict(xh, lev.edge_cell, lev.edge_hole, lev.edge_w, out.reshape(-1))
+    return rh - _hole_rows(lev, x, xh)
 
 
 class Hierarchy:
@@ -454,7 +472,6 @@ class Hierarchy:
         lev = self.levels[l]
         dt = self.dtype
         nh = lev.n_holes
-        seg = lev.segments
         threads = numba.get_num_threads()
         rng = np.random.default_rng(1)
         act = lev.inv_d != 0
@@ -472,12 +489,7 @@ class Hierarchy:
             return float(np.vdot(r, z)) + float(rh @ zh)
 
         def apply(ph):  # q = A p on the cells; returns the hole part and p . A p
-            MK.residual(zero, p, lev.inv_d, lev.wx, lev.wy, q, *seg)  # q = -A5 p
-            qh = np.zeros(0)
-            if nh:
-                MK.hole_restrict(ph, lev.edge_cell, lev.edge_hole, lev.edge_w, q.reshape(-1))
-                qh = lev.hole_diag * ph - np.bincount(
-                    lev.edge_hole, weights=lev.edge_w * p.reshape(-1)[lev.edge_cell], minlength=nh)
+            qh = -_level_residual(lev, zero, np.zeros(nh), p, ph, q)  # q = -A p
             np.negative(q, out=q)
             return qh, float(np.vdot(p, q)) + float(ph @ qh)
 
@@ -529,7 +541,7 @@ class Hierarchy:
             sc = 1.0 / nrm if nrm > 0.0 else 1.0
             rl = _POOL.take(r.shape, dt)
             tmp.append(rl)
-            MK.scale_to(r, sc, rl)
+            MK.scale_runs(r, sc, rl, *MK.full_segments(r.shape))
             r = rl
             rh = rh * sc
         ol = out
@@ -542,7 +554,7 @@ class Hierarchy:
         try:
             rz = self._vcycle(0, r, rh, ol, out_h, old)
             if ol is not out or sc != 1.0:
-                MK.scale_to(ol, 1.0 / sc, out)
+                MK.scale_runs(ol, 1.0 / sc, out, *MK.full_segments(out.shape))
                 out_h /= sc
             return rz / (sc * sc)
         finally:
@@ -564,26 +576,19 @@ class Hierarchy:
             return (float(np.dot(r.reshape(-1).astype(np.float64), out.reshape(-1)))
                     + float(rh @ out_h)) if l == 0 else 0.0
         fx, fy = lev.factor
-        # down: red, black, holes
-        MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, px, py, lev.x, *lev.segments)
-        if nh:
-            MK.hole_update(lev.x.reshape(-1), self._empty_ec, lev.coarse_of, lev.xh, _EMPTY, rh,
-                           lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
         nch = 4 * numba.get_num_threads()
+        # down: red, black, holes (twice on the finest level with two sweeps)
+        MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, px, py, lev.x, *lev.segments)
+        self._relax_holes(lev, lev.x, rh)
         two = l == 0 and self.fine_sweeps == 2 and not last
         xs = lev.x  # the pre-smoothed iterate
-        if two:  # second sweep, red then black, then the holes again
-            MK.post_smooth(lev.x, self._zero_c, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh,
-                           *lev.hr, nch, lev.y, *lev.segments, 0)
-            if nh:
-                MK.hole_fix(lev.y.reshape(-1), lev.xh, lev.inv_d.reshape(-1), lev.edge_cell,
-                            lev.edge_hole, lev.edge_w, lev.edge_colour, 1)
-                MK.hole_update(lev.y.reshape(-1), self._empty_ec, lev.coarse_of, lev.xh, _EMPTY,
-                               rh, lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
+        if two:  # the second sweep runs red first, like the first
+            self._sweep(lev, lev.x, self._zero_c, r, 0, nch, lev.y)
+            self._relax_holes(lev, lev.y, rh)
             xs = lev.y
         if last:
             ec = self._zero_ec
-            use_coarse = _EMPTY
+            use_coarse = self._empty_ec
         else:
             co = self.levels[l + 1]
             MK.residual_restrict(r, xs, lev.inv_d, lev.wx, lev.wy, fx, fy, px, py, co.r,
@@ -596,63 +601,60 @@ class Hierarchy:
                 if self._amli is not None:
                     if l == 0:
                         self._second_pass(l + 1, threads, *self._amli)
-                elif self.gamma > 1 and W_MIN_CELLS <= co.cells <= W_MAX_CELLS:
+                elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
                     self._second_pass(l + 1, threads)
             if lev.cells < PARALLEL_MIN_CELLS:
                 numba.set_num_threads(1)
             ec = co.e
             use_coarse = co.e.reshape(-1)
-        # up: holes, black, red (twice on the finest level with two sweeps: the adjoint of down)
-        if nh:
-            MK.hole_update(xs.reshape(-1), use_coarse, lev.coarse_of, lev.xh, _EMPTY, rh,
-                           lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
+        # up: holes, black, red (the adjoint of down)
+        self._relax_holes(lev, xs, rh, use_coarse)
         if two:
-            MK.post_smooth(xs, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh,
-                           lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w, nch, lev.x,
-                           *lev.segments, 1)
-            if nh:
-                MK.hole_fix(lev.x.reshape(-1), lev.xh, lev.inv_d.reshape(-1), lev.edge_cell,
-                            lev.edge_hole, lev.edge_w, lev.edge_colour, 0)
-                MK.hole_update(lev.x.reshape(-1), self._empty_ec, lev.coarse_of, lev.xh, _EMPTY,
-                               rh, lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
+            self._sweep(lev, xs, ec, r, 1, nch, lev.x)
+            self._relax_holes(lev, lev.x, rh)
             xs = lev.x
             ec = self._zero_c
-        rz = MK.post_smooth(xs, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh,
-                            lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w,
-                            nch, out, *lev.segments, 1)
+        rz = self._sweep(lev, xs, ec, r, 1, nch, out)
         if nh:
-            rz += MK.hole_fix_dot(out.reshape(-1), lev.xh, lev.inv_d.reshape(-1), r.reshape(-1),
-                                  lev.edge_cell, lev.edge_hole, lev.edge_w, lev.edge_colour, 0)
             out_h[:] = lev.xh
             rz += float(rh @ lev.xh)
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(threads)
         return rz
 
+    def _relax_holes(self, lev: Level, x, rh, ec=None) -> None:
+        """Gauss-Seidel on the hole rows from x (+ the coarse correction ec at the edge cells)."""
+        if lev.n_holes:
+            MK.hole_update(x.reshape(-1), self._empty_ec if ec is None else ec, lev.coarse_of,
+                           lev.xh, _EMPTY, rh, lev.edge_cell, lev.edge_hole, lev.edge_w,
+                           lev.hole_diag)
+
+    def _sweep(self, lev: Level, x, ec, r, first, nch, out) -> float:
+        """out = a red-black sweep from x + P ec, colour ``first`` (1 black, 0 red) first,
+        hole terms included; returns r . out over the cells."""
+        fx, fy = lev.factor
+        hb = (lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w) if first else lev.hr
+        rz = MK.post_smooth(x, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh, *hb, nch, out,
+                            *lev.segments, first)
+        if lev.n_holes:  # the second colour's hole terms, added after (nothing reads them)
+            rz += MK.hole_fix_dot(out.reshape(-1), lev.xh, lev.inv_d.reshape(-1), r.reshape(-1),
+                                  lev.edge_cell, lev.edge_hole, lev.edge_w, lev.edge_colour,
+                                  1 - first)
+        return rz
+
     def _second_pass(self, l, threads, g=1.0, d=1.0):
         """Second pass on level l: e = g e + d B (r - A e) (g = d = 1: the W-cycle)."""
         lev = self.levels[l]
-        px, py = lev.periodic
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
-        MK.residual(lev.r, lev.e, lev.inv_d, lev.wx, lev.wy, lev.r2, *lev.segments)
-        rh2 = lev.rh.copy()
-        if lev.n_holes:
-            MK.hole_restrict(lev.eh, lev.edge_cell, lev.edge_hole, lev.edge_w, lev.r2.reshape(-1))
-            ee = lev.e.reshape(-1)[lev.edge_cell].astype(np.float64)
-            rh2 -= lev.hole_diag * lev.eh - np.bincount(
-                lev.edge_hole, weights=lev.edge_w * ee, minlength=lev.n_holes)
+        rh2 = _level_residual(lev, lev.r, lev.rh, lev.e, lev.eh, lev.r2)
         eh2 = np.zeros(lev.n_holes)
         self._vcycle(l, lev.r2, rh2, lev.e2, eh2, threads)
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
-        if g == 1.0 and d == 1.0:
-            MK.add_to(lev.e2, lev.e)
-            lev.eh += eh2
-        else:
-            MK.axpby(lev.e2, g, d, lev.e)
-            lev.eh *= g
-            lev.eh += d * eh2
+        MK.axpby(lev.e2, g, d, lev.e)  # g = d = 1 (the W-cycle): exactly e += e2
+        lev.eh *= g
+        lev.eh += d * eh2
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(threads)
 
@@ -829,8 +831,7 @@ def true_residual(op, u, b, rhs_u, rhs_b, hier: Hierarchy) -> float:
         add, e_ptr, e_col = _EMPTY, np.zeros(nx + 1, np.int64), _EMPTY_I
     rr, ff = MK.residual_norms(u, rhs_u, op.diag, op.wx, op.wy, *seg, e_ptr, e_col, add)
     if op.n_holes:
-        qb = op.hole_diag * b - np.bincount(eh, weights=ew * u.reshape(-1)[ec], minlength=op.n_holes)
-        rb = rhs_b - qb
+        rb = rhs_b - _hole_rows(op, u, b)
         rr += float(rb @ rb)
         ff += float(rhs_b @ rhs_b)
     if not math.isfinite(rr):
@@ -884,18 +885,10 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b):
         for l in range(last - 1, -1, -1):
             lev = levs[l]
             fx, fy = lev.factor
-            px, py = lev.periodic
             xf = np.zeros(lev.shape, dt)
             MK.prolong_add(x, fx, fy, xf)
-            res = np.empty(lev.shape, dt)
-            MK.residual_restrict(fs[l], xf, lev.inv_d, lev.wx, lev.wy, 1, 1, px, py, res,
-                                 *lev.segments)
-            rh = fb.copy()
-            if lev.n_holes:
-                MK.hole_restrict(xh, lev.edge_cell, lev.edge_hole, lev.edge_w, res.reshape(-1))
-                xc = xf.reshape(-1)[lev.edge_cell].astype(np.float64)
-                rh -= lev.hole_diag * xh - np.bincount(
-                    lev.edge_hole, weights=lev.edge_w * xc, minlength=hier.n_holes)
+            res = np.zeros(lev.shape, dt)  # zeros: the residual is written on the runs only
+            rh = _level_residual(lev, fs[l], fb, xf, xh, res)
             e = np.zeros_like(xf)  # the cycle writes active cells only
             eh = np.zeros(hier.n_holes)
             hier._vcycle(l, res, rh, e, eh, old)
