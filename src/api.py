@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .checks import integers
+from .checks import integers, scalar_field
 from .constants import PHI0
 from .errors import ParameterError, VerificationError
 from .meshes.geometry import Geometry
@@ -19,12 +18,8 @@ FLUXOID_RTOL = 1e-8
 
 
 def _applied_field(value):
-    if isinstance(value, (bool, np.bool_)):
-        raise ParameterError(f"applied_field must be a field in tesla, got {value!r}")
-    if isinstance(value, numbers.Real) or (isinstance(value, np.ndarray) and value.ndim == 0):
-        v = float(value)
-        if not math.isfinite(v):
-            raise ParameterError(f"applied_field must be finite, got {value!r}")
+    v = scalar_field("applied_field", value)
+    if v is not None:
         return v
     try:
         arr = np.asarray(value, dtype=float)

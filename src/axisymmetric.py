@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import npz
-from .checks import integers
+from .checks import integers, scalar_field
 from .constants import MU0, PHI0
 from .errors import GeometryError, ParameterError, VerificationError
 from .meshes.revolution import Coil, RevolutionGeometry
@@ -37,12 +37,8 @@ FLUXOID_RTOL = 1e-9
 # -- input checks ---------------------------------------------------------------------------------
 
 def _applied_field(value) -> float:
-    if isinstance(value, (bool, np.bool_)):
-        raise ParameterError(f"applied_field must be a field in tesla, got {value!r}")
-    if isinstance(value, numbers.Real) or (isinstance(value, np.ndarray) and value.ndim == 0):
-        v = float(value)
-        if not math.isfinite(v):
-            raise ParameterError(f"applied_field must be finite, got {value!r}")
+    v = scalar_field("applied_field", value)
+    if v is not None:
         return v
     raise ParameterError(
         f"applied_field of a body of revolution must be one number, the uniform field along the "
@@ -609,8 +605,7 @@ class AxisymmetricSolution:
             "kind": "axisymmetric",
             "fluxoid_version": self.version,
             "name": g.name,
-            "grid": {"nx": g.grid.nx, "ny": g.grid.ny, "spacing": g.grid.spacing,
-                     "origin": list(g.grid.origin)},
+            "grid": npz.grid_meta(g.grid),
             "inner_points": [list(r.inner_point) for r in g.rings],
             "applied_field": self.applied_field,
             "fluxoid_numbers": self.fluxoid_numbers.tolist(),

@@ -61,3 +61,20 @@ def integers(name: str, value, what: str = "fluxoid of a hole is n Phi0") -> lis
         else:
             raise ParameterError(f"{name} numbers must be integers (the {what}), got {v!r}")
     return out
+
+
+def scalar_field(name: str, value) -> float | None:
+    """``value`` as a float if it is one real number (a ParameterError naming ``name`` if it
+    is a bool or not finite); None if it is something else (a vector, for the caller)."""
+    import numbers
+
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name} must be a field in tesla, got {value!r}")
+    if isinstance(value, numbers.Real) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        v = float(value)
+        if not math.isfinite(v):
+            raise ParameterError(f"{name} must be finite, got {value!r}")
+        return v
+    return None
