@@ -638,19 +638,27 @@ def _annulus_args(inner_radius, outer_radius):
     return a, b
 
 
+def _rectangular_ring(inner_radius, outer_radius, height, height_name, kind, width_name, label, *,
+                      penetration_depth, spacing, padding, center_z) -> RevolutionGeometry:
+    # a < r < b, |z - center_z| < height / 2: the cross-section of a tube or a ring
+    a, b = _annulus_args(inner_radius, outer_radius)
+    t = _check_length(height_name, height)
+    h = _check_length("spacing", spacing)
+    _thick_enough(height_name, t, h, kind)
+    _thick_enough("outer_radius - inner_radius", b - a, h, width_name)
+    geo = RevolutionGeometry.from_shapes(
+        Rectangle(b - a, t, center=(0.5 * (a + b), float(center_z))),
+        penetration_depth=penetration_depth, spacing=h, padding=padding,
+        name=f"{kind} a = {a / 1e-6:.4g} um b = {b / 1e-6:.4g} um {label} = {t / 1e-6:.4g} um")
+    return _expect_rings(geo, 1, kind, "use a spacing below half the inner radius")
+
+
 def tube(inner_radius: float, outer_radius: float, length: float, *, penetration_depth,
          spacing: float, padding=None, center_z: float = 0.0) -> RevolutionGeometry:
     """A finite hollow cylinder a < r < b, |z - center_z| < length / 2: one ring."""
-    a, b = _annulus_args(inner_radius, outer_radius)
-    L = _check_length("length", length)
-    h = _check_length("spacing", spacing)
-    _thick_enough("length", L, h, "tube")
-    _thick_enough("outer_radius - inner_radius", b - a, h, "tube wall")
-    geo = RevolutionGeometry.from_shapes(
-        Rectangle(b - a, L, center=(0.5 * (a + b), float(center_z))),
-        penetration_depth=penetration_depth, spacing=h, padding=padding,
-        name=f"tube a = {a / 1e-6:.4g} um b = {b / 1e-6:.4g} um l = {L / 1e-6:.4g} um")
-    return _expect_rings(geo, 1, "tube", "use a spacing below half the inner radius")
+    return _rectangular_ring(inner_radius, outer_radius, length, "length", "tube", "tube wall", "l",
+                             penetration_depth=penetration_depth, spacing=spacing,
+                             padding=padding, center_z=center_z)
 
 
 def ring(inner_radius: float, outer_radius: float, thickness: float, *, penetration_depth,
@@ -660,16 +668,9 @@ def ring(inner_radius: float, outer_radius: float, thickness: float, *, penetrat
     A thin film when ``thickness`` is small (down to a tenth of the penetration
     depth and below, as long as the spacing resolves it: spacing <= thickness / 2).
     """
-    a, b = _annulus_args(inner_radius, outer_radius)
-    t = _check_length("thickness", thickness)
-    h = _check_length("spacing", spacing)
-    _thick_enough("thickness", t, h, "ring")
-    _thick_enough("outer_radius - inner_radius", b - a, h, "ring's width")
-    geo = RevolutionGeometry.from_shapes(
-        Rectangle(b - a, t, center=(0.5 * (a + b), float(center_z))),
-        penetration_depth=penetration_depth, spacing=h, padding=padding,
-        name=f"ring a = {a / 1e-6:.4g} um b = {b / 1e-6:.4g} um d = {t / 1e-6:.4g} um")
-    return _expect_rings(geo, 1, "ring", "use a spacing below half the inner radius")
+    return _rectangular_ring(inner_radius, outer_radius, thickness, "thickness", "ring",
+                             "ring's width", "d", penetration_depth=penetration_depth,
+                             spacing=spacing, padding=padding, center_z=center_z)
 
 
 def thin_film_ring(inner_radius: float, outer_radius: float, thickness: float, *,
