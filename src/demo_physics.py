@@ -39,6 +39,16 @@ def _out(outdir) -> Path:
     return p
 
 
+def _save(fig, outdir, name: str, echo, t0: float) -> Path:
+    """Write the figure to outdir/name, close it, and say so with the demo's time."""
+    plt = _mpl()
+    out = _out(outdir) / name
+    fig.savefig(out, dpi=150)
+    plt.close(fig)
+    echo(f"  wrote {out} ({time.perf_counter() - t0:.1f} s)")
+    return out
+
+
 # ------------------------------------------------------------------------- vortex lattice
 
 def lattice_fourier_series(geo, x, y, penetration_depth, coherence_length):
@@ -125,10 +135,7 @@ def vortex_lattice(outdir="fluxoid-demo", quick: bool = False, echo=print) -> di
     ax.set_ylabel(r"$B_z$ (mT)")
     ax.legend(frameon=False)
     ax.set_title(f"cut through a row of vortices: max deviation {err * 100:.2f} % of $B_{{max}}$")
-    out = _out(outdir) / "vortex_lattice.png"
-    fig.savefig(out, dpi=150)
-    plt.close(fig)
-    echo(f"  wrote {out} ({time.perf_counter() - t0:.1f} s)")
+    out = _save(fig, outdir, "vortex_lattice.png", echo, t0)
     return {"rows": rows, "solution": sol, "error": err, "figure": out}
 
 
@@ -188,10 +195,7 @@ def parabolas(outdir="fluxoid-demo", quick: bool = False, echo=print) -> dict:
                  f"crossings every $\\Phi_0/A_{{eff}}$ = {PHI0 / st.effective_area[0] * 1e6:.1f} $\\mu$T",
                  fontsize=9)
     ax.legend(frameon=False, ncol=3, fontsize=8, loc="upper center")
-    out = _out(outdir) / "parabolas.png"
-    fig.savefig(out, dpi=150)
-    plt.close(fig)
-    echo(f"  wrote {out} ({time.perf_counter() - t0:.1f} s)")
+    out = _save(fig, outdir, "parabolas.png", echo, t0)
     return {"rows": rows, "states": st, "figure": out}
 
 
@@ -246,10 +250,7 @@ def flux_quantization(outdir="fluxoid-demo", quick: bool = False, echo=print) ->
     echo("")
     _table(echo, rows)
     echo("")
-    out = _out(outdir) / "flux_quantization.png"
-    fig.savefig(out, dpi=150)
-    plt.close(fig)
-    echo(f"  wrote {out} ({time.perf_counter() - t0:.1f} s)")
+    out = _save(fig, outdir, "flux_quantization.png", echo, t0)
     return {"rows": rows, "cooling": results, "figure": out}
 
 
@@ -301,10 +302,7 @@ def phase(outdir="fluxoid-demo", quick: bool = False, echo=print) -> dict:
     for x, y, s in vort:
         axes[1].plot(x / um, y / um, "o" if s > 0 else "s", mfc="none", mec="c", ms=9)
     axes[1].set_title("supercurrent: circulating around the hole and each vortex", fontsize=9)
-    out = _out(outdir) / "phase.png"
-    fig.savefig(out, dpi=150)
-    plt.close(fig)
-    echo(f"  wrote {out} ({time.perf_counter() - t0:.1f} s)")
+    out = _save(fig, outdir, "phase.png", echo, t0)
     return {"rows": rows, "solution": sol, "figure": out}
 
 

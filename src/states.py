@@ -41,6 +41,18 @@ from .errors import ParameterError
 BASIS_FIELD = 1e-3
 
 
+def _holes_of(geometry, why: str) -> int:
+    """The number of holes of a 2D cross-section; a ParameterError if it is not one or has none."""
+    from .meshes.geometry import Geometry
+
+    if not isinstance(geometry, Geometry):
+        raise ParameterError(f"geometry must be a 2D cross-section, got {type(geometry).__name__}")
+    nh = len(geometry.holes)
+    if nh == 0:
+        raise ParameterError(f"the geometry has no hole: {why}")
+    return nh
+
+
 def _fields(values, name: str) -> np.ndarray:
     try:
         arr = np.atleast_1d(np.asarray(values, dtype=float))
@@ -271,14 +283,8 @@ def fluxoid_states(geometry, applied_fields, n_range, *, vortices=None, options=
     -------
     FluxoidStates
     """
-    from .meshes.geometry import Geometry
-
-    if not isinstance(geometry, Geometry):
-        raise ParameterError(f"geometry must be a 2D cross-section, got {type(geometry).__name__}")
-    nh = len(geometry.holes)
-    if nh == 0:
-        raise ParameterError("the geometry has no hole: fluxoid states need a multiply connected "
-                             "cross-section (a hollow cylinder, a washer, ...)")
+    nh = _holes_of(geometry, "fluxoid states need a multiply connected cross-section (a hollow "
+                            "cylinder, a washer, ...)")
     fields = _fields(applied_fields, "applied_fields")
     states, scalar = _states(n_range, nh)
     basis = StateBasis(geometry, vortices=vortices, options=options, **option_kwargs)
@@ -354,14 +360,7 @@ def field_cooling(geometry, cooling_fields, *, options=None, **option_kwargs) ->
     n times the flux of one quantum, which is Phi0 only for a wall and hole much
     larger than lambda (PHYSICS.md section 5).
     """
-    from .meshes.geometry import Geometry
-
-    if not isinstance(geometry, Geometry):
-        raise ParameterError(f"geometry must be a 2D cross-section, got {type(geometry).__name__}")
-    nh = len(geometry.holes)
-    if nh == 0:
-        raise ParameterError("the geometry has no hole: nothing can trap flux; give a hollow "
-                             "cylinder or a washer")
+    nh = _holes_of(geometry, "nothing can trap flux; give a hollow cylinder or a washer")
     fields = _fields(cooling_fields, "cooling_fields")
     basis = StateBasis(geometry, vortices=[], options=options, **option_kwargs)
     Aeff = basis.effective_area
