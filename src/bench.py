@@ -253,7 +253,9 @@ def fluxoid_solve(op, rhs, *, tol=1e-8, mode="residual", precision="float32", cy
     u, b, it, hist = pcg(op, hier, rhs[0], rhs[1], tol=t, maxiter=1000)
     res = true_residual(op, u, b, rhs[0], rhs[1], hier)  # the verification every solve makes
     if not res <= 10 * t:
-        raise RuntimeError(f"benchmark solve verification failed: residual {res:.2e}")
+        from .errors import VerificationError
+
+        raise VerificationError(f"benchmark solve verification failed: residual {res:.2e}")
     return it, res, hier
 
 
