@@ -263,10 +263,6 @@ def _edges_by_row(lev: Level, colour: int) -> tuple:
     return ptr, cell, hole, w
 
 
-def _black_edges_by_row(lev: Level) -> None:
-    lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w = _edges_by_row(lev, 1)
-
-
 def _hole_rows(A, x, xh) -> np.ndarray:
     """The hole rows of A (x, xh): D_k xh_k - sum of w x_c over hole k's edge cells.
 
@@ -358,7 +354,7 @@ class Hierarchy:
                 edge_cell=ec, edge_hole=eh, edge_w=ew, edge_colour=_edge_colour(ec, ny),
                 hole_diag=hdiag,
             )
-            _black_edges_by_row(lev)
+            lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w = _edges_by_row(lev, 1)
             segs = MK.active_segments(diag, wx, wy, SEGMENT_MIN_GAP)
             # None: a coupling reaches a cell that is not an unknown; visit every cell
             lev.sp, lev.slo, lev.shi = segs if segs is not None else MK.full_segments((nx, ny))
