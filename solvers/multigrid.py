@@ -201,7 +201,7 @@ class Level:
     hb_cell: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     hb_hole: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     hb_w: np.ndarray = field(default_factory=lambda: _EMPTY)
-    hr: tuple = ()  # the same for the red edge cells (the pre-smoother's second sweep)
+    hr: tuple = ()  # the same for the red edge cells (red-first sweeps from a guess)
     coarse_of: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     sp: np.ndarray = field(default_factory=lambda: _EMPTY_I)  # runs of active cells by row
     slo: np.ndarray = field(default_factory=lambda: _EMPTY_I)
@@ -213,7 +213,7 @@ class Level:
     xh: np.ndarray = field(default_factory=lambda: _EMPTY)
     rh: np.ndarray = field(default_factory=lambda: _EMPTY)
     eh: np.ndarray = field(default_factory=lambda: _EMPTY)
-    r2: np.ndarray | None = None  # W-cycle work arrays
+    r2: np.ndarray | None = None  # work arrays of the "A" cycle's second pass
     e2: np.ndarray | None = None
 
     @property
@@ -295,7 +295,9 @@ class Hierarchy:
         Storage and arithmetic of the preconditioner levels.
     cycle : {"W", "V", "A"}
         "W" visits every coarse level twice (two cycles of the coarser level,
-        e = B_c r + B_c (r - A_c B_c r), still symmetric); it keeps the
+        e = B_c r + B_c (r - A_c B_c r), still symmetric; the second is run
+        from the first's result, its first sweep starting from e, which
+        spares a residual pass and an e += e2 pass per visit); it keeps the
         iteration count flat in lambda and grid size, where the V-cycle
         with piecewise-constant transfers grows slowly with the number of
         levels. "A" (an AMLI-type cycle) visits only the first coarse level
@@ -355,6 +357,7 @@ class Hierarchy:
                 hole_diag=hdiag,
             )
             lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w = _edges_by_row(lev, 1)
+            lev.hr = _edges_by_row(lev, 0)
             segs = MK.active_segments(diag, wx, wy, SEGMENT_MIN_GAP)
             # None: a coupling reaches a cell that is not an unknown; visit every cell
             lev.sp, lev.slo, lev.shi = segs if segs is not None else MK.full_segments((nx, ny))
@@ -395,16 +398,15 @@ class Hierarchy:
         _POOL.give(temps)
         self.gamma = int(gamma)
         self.fine_sweeps = fine_sweeps if len(self.levels) > 1 else 1
+        self._zero_c = np.zeros((0, 0), dt)  # "no coarse correction" for post_smooth
         if self.fine_sweeps == 2:
             fine = self.levels[0]
             fine.y = take(fine.shape, dt)
-            fine.hr = _edges_by_row(fine, 0)
-            self._zero_c = np.zeros((0, 0), dt)  # "no coarse correction" for post_smooth
         amli = cycle == "A" and len(self.levels) > 2
         for k, lev in enumerate(self.levels[1:]):
             lev.r = take(lev.shape, dt)
             lev.e = take(lev.shape, dt)
-            if self.gamma > 1 or (amli and k == 0):
+            if amli and k == 0:
                 lev.r2 = take(lev.shape, dt)
                 lev.e2 = take(lev.shape, dt)
         weakref.finalize(self, _POOL.give, owned)
@@ -558,7 +560,12 @@ class Hierarchy:
             if math.isfinite(rz):
                 _POOL.give(tmp)
 
-    def _vcycle(self, l, r, rh, out, out_h, threads) -> float:
+    def _vcycle(self, l, r, rh, out, out_h, threads, x0=None, x0h=None) -> float:
+        """(out, out_h) = the cycle from level l on (r, rh), from the guess (x0, x0h) if
+        given, i.e. x0 + B (r - A x0); returns r . out + rh . out_h on the finest level.
+
+        x0 may be ``out`` itself (it is read only by the first sweep).
+        """
         lev = self.levels[l]
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
@@ -574,7 +581,12 @@ class Hierarchy:
         fx, fy = lev.factor
         nch = 4 * numba.get_num_threads()
         # down: red, black, holes (twice on the finest level with two sweeps)
-        MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, px, py, lev.x, *lev.segments)
+        if x0 is None:
+            MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, px, py, lev.x, *lev.segments)
+        else:  # the same sweep from the guess, its hole values included
+            if nh:
+                lev.xh[:] = x0h
+            self._sweep(lev, x0, self._zero_c, r, 0, nch, lev.x)
         self._relax_holes(lev, lev.x, rh)
         two = l == 0 and self.fine_sweeps == 2 and not last
         xs = lev.x  # the pre-smoothed iterate
@@ -598,7 +610,9 @@ class Hierarchy:
                     if l == 0:
                         self._second_pass(l + 1, threads, *self._amli)
                 elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
-                    self._second_pass(l + 1, threads)
+                    # the W-cycle's second visit, e + B_c (r_c - A_c e), from e in place (one
+                    # sweep from e instead of a residual pass, a sweep from zero and e += e2)
+                    self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh)
             if lev.cells < PARALLEL_MIN_CELLS:
                 numba.set_num_threads(1)
             ec = co.e
@@ -638,8 +652,8 @@ class Hierarchy:
                                   1 - first)
         return rz
 
-    def _second_pass(self, l, threads, g=1.0, d=1.0):
-        """Second pass on level l: e = g e + d B (r - A e) (g = d = 1: the W-cycle)."""
+    def _second_pass(self, l, threads, g, d):
+        """The "A" cycle's second pass on level l: e = g e + d B (r - A e)."""
         lev = self.levels[l]
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
@@ -648,7 +662,7 @@ class Hierarchy:
         self._vcycle(l, lev.r2, rh2, lev.e2, eh2, threads)
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
-        MK.axpby(lev.e2, g, d, lev.e)  # g = d = 1 (the W-cycle): exactly e += e2
+        MK.axpby(lev.e2, g, d, lev.e)
         lev.eh *= g
         lev.eh += d * eh2
         if lev.cells < PARALLEL_MIN_CELLS:
