@@ -694,8 +694,11 @@ def write_performance_md(result: dict, path: Path | None = None) -> str:
     e = result["time_exponent"]
     fm = result.get("fresh_memory")
     if fm:
+        last = result["scaling"][-1]["1e-8_2t"].get("times", [])
         lines += ["", f"The first solve on a {fm['n']}^2 grid (every work array fresh memory, "
-                  f"2 threads) takes {fm['s']:.3f} s."]
+                  f"2 threads) takes {fm['s']:.3f} s (median of {result['rounds']}); the rounds "
+                  "of the table at that size took " + ", ".join(f"{t:.3f}" for t in last)
+                  + " s, the first of them on fresh memory too."]
     lines += [
         "",
         f"Time exponent (t ~ N^a) over the series: a = {e['1e-8_2t']:.3f} (2 threads), "
