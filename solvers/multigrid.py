@@ -39,9 +39,12 @@ Cycle
 -----
 A W cycle (V, or the AMLI-type "A" cycle, on request): red-black Gauss-Seidel
 down (red, black, then the holes), and its adjoint up (holes, black, red);
-restriction is P^T. The finest level does this twice on each side
+restriction is P^T. The finest level sweeps twice on each side
 (``FINE_SWEEPS``): 6-8 conjugate-gradient iterations to 1e-8 instead of 8-11
-on the benchmark masks, for two more passes over the fine level. The cycle is
+on the benchmark masks, for two more passes over the fine level. A second
+visit of a level (the W-cycle's, the "A" cycle's) starts from the first
+visit's result e: one sweep from e, where forming r - A e, a cycle from zero
+and e += e2 took three passes more. The cycle is
 therefore a symmetric positive definite operator, as conjugate gradients
 requires (tests/test_multigrid.py checks z1 . r2 = z2 . r1 for every cycle). Its levels may
 be float32 (``SolverOptions.precision``) while the conjugate-gradient
@@ -213,8 +216,7 @@ class Level:
     xh: np.ndarray = field(default_factory=lambda: _EMPTY)
     rh: np.ndarray = field(default_factory=lambda: _EMPTY)
     eh: np.ndarray = field(default_factory=lambda: _EMPTY)
-    r2: np.ndarray | None = None  # work arrays of the "A" cycle's second pass
-    e2: np.ndarray | None = None
+    e2: np.ndarray | None = None  # the "A" cycle's second pass
 
     @property
     def cells(self) -> int:
@@ -407,7 +409,6 @@ class Hierarchy:
             lev.r = take(lev.shape, dt)
             lev.e = take(lev.shape, dt)
             if amli and k == 0:
-                lev.r2 = take(lev.shape, dt)
                 lev.e2 = take(lev.shape, dt)
         weakref.finalize(self, _POOL.give, owned)
         self.interval = None
@@ -653,17 +654,18 @@ class Hierarchy:
         return rz
 
     def _second_pass(self, l, threads, g, d):
-        """The "A" cycle's second pass on level l: e = g e + d B (r - A e)."""
+        """The "A" cycle's second pass on level l: e = g e + d B (r - A e).
+
+        Run as e2 = e + B (r - A e), the cycle from the guess e, and then
+        e = (g - d) e + d e2.
+        """
         lev = self.levels[l]
-        if lev.cells < PARALLEL_MIN_CELLS:
-            numba.set_num_threads(1)
-        rh2 = _level_residual(lev, lev.r, lev.rh, lev.e, lev.eh, lev.r2)
         eh2 = np.zeros(lev.n_holes)
-        self._vcycle(l, lev.r2, rh2, lev.e2, eh2, threads)
+        self._vcycle(l, lev.r, lev.rh, lev.e2, eh2, threads, lev.e, lev.eh)
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
-        MK.axpby(lev.e2, g, d, lev.e)
-        lev.eh *= g
+        MK.axpby(lev.e2, g - d, d, lev.e)
+        lev.eh *= g - d
         lev.eh += d * eh2
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(threads)

@@ -236,7 +236,7 @@ def solver_bytes(op, hier) -> int:
     """Bytes the solve allocates (hierarchy and Krylov vectors) plus the operator arrays it reads."""
     tot = 0
     for lev in hier.levels:
-        for a in (lev.inv_d, lev.wx, lev.wy, lev.x, lev.y, lev.r, lev.e, lev.r2, lev.e2):
+        for a in (lev.inv_d, lev.wx, lev.wy, lev.x, lev.y, lev.r, lev.e, lev.e2):
             if a is not None:
                 tot += a.nbytes
     nx, ny = op.shape
