@@ -297,7 +297,8 @@ def measure_fluxoid(op: AxialOperator, B: np.ndarray, b: np.ndarray, applied_fie
     """Fluxoid of each hole on a contour ``depth`` cells into the superconductor.
 
     The contour is the boundary of the hole's cells grown by ``depth`` cells
-    into the superconductor; on it, flux plus the circulation of Lambda J,
+    into the superconductor (``axial_kernels.fluxoid_band``, which visits only
+    those cells); on it, flux plus the circulation of Lambda J,
 
         Phi_C = integral_inside B dA + loop_C lambda^2 mu0 J . dl,
 
@@ -306,45 +307,19 @@ def measure_fluxoid(op: AxialOperator, B: np.ndarray, b: np.ndarray, applied_fie
     and the scale of its terms (for a round-off tolerance); point sources
     inside a contour are subtracted, so the result is the hole's own fluxoid.
     """
+    from .axial_kernels import fluxoid_band
+
     geo = op.geometry
     h = geo.grid.spacing
-    per = geo.grid.periodic
-    sc = geo.superconductor
-    nh = len(geo.holes)
-    vals = boundary_values(op, B, applied_field, b)
-    # one label map for all contours: hole k's cells, grown ``depth`` cells into the
-    # superconductor (a cell near two holes joins one; the edge terms below keep every
-    # contour closed), so the cost does not grow with the number of holes
-    label = np.where(geo.region > 0, geo.region, 0)
-    for _ in range(depth):
-        for d in DIRECTIONS:
-            nb = neighbour(label, d, per, 0)
-            take = sc & (label == 0) & (nb > 0)
-            label[take] = nb[take]
-    inner = sc & (label > 0)
-    idx = label[inner] - 1
-    mB = op.mass[inner] * B[inner]
-    total = op.hole_mass * b + np.bincount(idx, weights=mB, minlength=nh)
-    absum = np.abs(op.hole_mass * b) + np.bincount(idx, weights=np.abs(mB), minlength=nh)
-    link_w = op.link_w
-    for kk, d in enumerate(DIRECTIONS):
-        leaving = inner & (neighbour(label, d, per, 0) != label)
-        li = label[leaving] - 1
-        w = link_w[kk][leaving]
-        total += np.bincount(li, weights=w * (B[leaving] - vals[kk][leaving]), minlength=nh)
-        absum += np.bincount(li, weights=np.abs(w * B[leaving]), minlength=nh)
-    if nh and op.edge_cell.size:
-        # hole-to-edge links whose superconducting end joined another contour
-        ec = op.edge_cell
-        eh = op.edge_hole
-        off = label.reshape(-1)[ec] - 1 != eh
-        Bc = B.reshape(-1)[ec[off]]
-        total += np.bincount(eh[off], weights=op.edge_w[off] * (b[eh[off]] - Bc), minlength=nh)
-        absum += np.bincount(eh[off], weights=np.abs(op.edge_w[off] * Bc), minlength=nh)
-    src = np.zeros(nh)
-    for i, j, w, s in sources:
-        if label[i, j] > 0:
-            src[label[i, j] - 1] += w * s
+    nx, ny = geo.region.shape
+    px, py = geo.grid.periodic
+    src_cell = np.array([i * ny + j for i, j, w, s in sources], dtype=np.int64)
+    src_w = np.array([w * s for i, j, w, s in sources], dtype=np.float64)
+    total, absum, src = fluxoid_band(
+        np.ascontiguousarray(geo.region, dtype=np.int32), op.lam2, geo.theta, op.mass,
+        np.ascontiguousarray(B, dtype=np.float64), float(applied_field),
+        np.asarray(b, dtype=np.float64), op.hole_mass, bool(px), bool(py), THETA_MIN,
+        op.edge_cell, op.edge_hole, op.edge_w, int(depth), src_cell, src_w)
     return total * h**2 - src * PHI0, absum * h**2
 
 

@@ -212,3 +212,51 @@ def test_polygon_and_rectangle_washers_agree():
     b = fx.solve(poly, applied_field=0.3e-3, fluxoid=[1])
     assert poly.holes[0].area == pytest.approx(si * si, rel=1e-9)
     assert b.hole_flux[0] == pytest.approx(a.hole_flux[0], rel=1e-9)
+
+
+def _holes_near_each_other_and_the_edges():
+    # two holes one cell apart (cells next to both: the hole-to-edge links of a cell that
+    # joined the other contour), a hole across the periodic corner, and a hole two cells
+    # from the outer vacuum (periodic along x only), whose deeper contours cross the vacuum
+    m = np.zeros((60, 56), bool)
+    m[:, 2:-2] = True
+    m[10:20, 10:18] = False
+    m[21:30, 10:18] = False
+    m[-4:, 20:26] = False
+    m[:3, 20:26] = False
+    m[40:50, 4:10] = False
+    return fx.meshes.from_mask(m, 0.1e-6, penetration_depth=0.35e-6, periodic=(True, False))
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 6])
+def test_measured_fluxoid_does_not_depend_on_the_contour(depth):
+    """The discrete fluxoid sum over any set of cells around a hole equals n Phi0 (the
+    hole row and the cell rows summed); contours 1-6 cells deep must all return it."""
+    from fluxoid.solvers.axial import measure_fluxoid
+
+    geo = _holes_near_each_other_and_the_edges()
+    assert len(geo.holes) == 4
+    n = [2, -1, 1, 3]
+    sol = fx.solve(geo, applied_field=0.3e-3, fluxoid=n,
+                   vortices=[(2.4e-6, 4.0e-6)])  # a vortex in the superconductor
+    meas, scale = measure_fluxoid(sol.operator, sol.B, sol.hole_field, sol.applied_field,
+                                  sol._sources, depth=depth)
+    assert np.all(np.abs(meas - np.array(n) * PHI0) <= 1e-9 * np.maximum(scale, PHI0))
+
+
+def test_a_vortex_inside_a_contour_is_subtracted():
+    # a vortex one cell from a hole's wall lies inside the 3-deep contour but not the 1-deep
+    # one: both must return the hole's own fluxoid
+    from fluxoid.solvers.axial import measure_fluxoid
+
+    m = np.zeros((48, 48), bool)
+    m[2:-2, 2:-2] = True
+    m[20:28, 20:28] = False
+    geo = fx.meshes.from_mask(m, 0.1e-6, penetration_depth=0.4e-6)
+    x = geo.grid.x[29]
+    y = geo.grid.y[24]
+    sol = fx.solve(geo, applied_field=0.0, fluxoid=[1], vortices=[(x, y)])
+    for depth in (1, 3):
+        meas, scale = measure_fluxoid(sol.operator, sol.B, sol.hole_field, 0.0, sol._sources,
+                                      depth=depth)
+        assert abs(meas[0] - PHI0) <= 1e-9 * max(scale[0], PHI0)
