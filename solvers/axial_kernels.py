@@ -161,10 +161,11 @@ def fluxoid_band(region, lam2, theta, mass, B, applied_field, b, hole_mass, peri
 
     Hole k's set is its cells and the superconducting cells within ``depth``
     steps of them (a cell as near two holes joins the one it is first reached
-    from). Returns (total, absum, src): per hole, the discrete fluxoid sum
+    from). Returns (total, absum, src, count): per hole, the discrete fluxoid sum
     hole_mass b + sum mass B + sum over links leaving the set of w (B - B_far)
     (in cell units, the far value the applied field across a vacuum link),
-    the sum of the magnitudes of its terms, and the point sources inside.
+    the sum of the magnitudes of its terms, the point sources inside, and the
+    number of its superconducting cells.
     The work is proportional to the contours' cells, not to the grid.
     """
     nx, ny = region.shape
@@ -197,9 +198,11 @@ def fluxoid_band(region, lam2, theta, mass, B, applied_field, b, hole_mass, peri
         start = stop
     total = hole_mass * b
     absum = np.abs(hole_mass * b)
+    count = np.zeros(nh, np.int64)
     for q in range(n):
         c = cells[q]
         lab = label[c]
+        count[lab - 1] += 1
         i, j = c // ny, c % ny
         v = mass[i, j] * Bf[c]
         total[lab - 1] += v
@@ -228,4 +231,4 @@ def fluxoid_band(region, lam2, theta, mass, B, applied_field, b, hole_mass, peri
         lab = R[c] if R[c] > 0 else label[c]
         if lab > 0:
             src[lab - 1] += src_w[s]
-    return total, absum, src
+    return total, absum, src, count

@@ -133,7 +133,7 @@ class Solution:
         from .solvers.axial import measure_fluxoid
 
         return measure_fluxoid(self.operator, self.B, self.hole_field, self.applied_field,
-                               self._sources)
+                               self._sources, with_counts=True)
 
     @property
     def fluxoid(self) -> np.ndarray:
