@@ -538,7 +538,8 @@ class AxisymmetricSolver:
         method = self.options.method
         if method == "auto":
             # the factorization serves every boundary iteration and every right side
-            method = "direct" if op.n_unknowns <= 4 * self.options.direct_limit else "multigrid"
+            limit = self.options.direct_limit_for("axisymmetric")
+            method = "direct" if op.n_unknowns <= limit else "multigrid"
         if method == "multigrid":
             try:
                 from . import multigrid  # noqa: F401  (the shared multigrid core)

@@ -63,7 +63,7 @@ def solve_axial(geo, rhs_parts, options: SolverOptions | None = None, *, operato
     rhs_u, rhs_b = rhs_parts
     method = opts.method
     if method == "auto":
-        method = "direct" if op.n_unknowns <= opts.direct_limit else "multigrid"
+        method = "direct" if op.n_unknowns <= opts.direct_limit_for("axial") else "multigrid"
     if method == "multigrid":
         try:
             from . import multigrid  # noqa: F401  (added by the performance core)

@@ -912,7 +912,8 @@ class TransverseSolver:
     def _method(self, op: TransverseOperator) -> str:
         method = self.options.method
         if method == "auto":
-            method = "direct" if op.n_unknowns <= self.options.direct_limit else "multigrid"
+            limit = self.options.direct_limit_for("transverse")
+            method = "direct" if op.n_unknowns <= limit else "multigrid"
         if method == "multigrid":
             try:
                 from . import multigrid  # noqa: F401  (the performance core's, when present)
