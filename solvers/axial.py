@@ -241,13 +241,6 @@ def boundary_values(op: AxialOperator, B: np.ndarray, applied_field: float, b: n
     return vals
 
 
-def _lagrange_slope(t0, t1, t2, f0, f1, f2):
-    """Derivative at 0 of the parabola through (t0, f0), (t1, f1), (t2, f2)."""
-    return (-(t1 + t2) / ((t0 - t1) * (t0 - t2)) * f0
-            - (t0 + t2) / ((t1 - t0) * (t1 - t2)) * f1
-            - (t0 + t1) / ((t2 - t0) * (t2 - t1)) * f2)
-
-
 def current_density(op: AxialOperator, B: np.ndarray, applied_field: float) -> tuple[np.ndarray, np.ndarray]:
     """mu0 J = (dB/dy, -dB/dx) at cell centres, second order up to the boundary.
 
@@ -258,37 +251,15 @@ def current_density(op: AxialOperator, B: np.ndarray, applied_field: float) -> t
     interior cells behind the centre instead, so that the centre's own
     O(h^2) error is not divided by the small distance theta h.
     """
+    from .axial_kernels import current_into
+
     geo = op.geometry
-    h = geo.grid.spacing
-    sc = geo.superconductor
-    per = geo.grid.periodic
-    vals = boundary_values(op, B, applied_field, None)
-    theta = np.maximum(geo.theta, THETA_MIN)
-    cut = np.zeros((4,) + B.shape, dtype=bool)
-    for k, d in enumerate(DIRECTIONS):
-        cut[k] = sc & (neighbour(geo.region, d, per, -1) != 0)
-
-    def axis_slope(kp, km):
-        dp = np.where(cut[kp], theta[kp], 1.0)
-        dm = np.where(cut[km], theta[km], 1.0)
-        slope = _lagrange_slope(dp, -dm, 0.0 * dp, vals[kp], vals[km], B) / h
-        for k_near, k_far, sign in ((kp, km, 1.0), (km, kp, -1.0)):
-            dfar = DIRECTIONS[k_far]
-            far1 = neighbour(B, dfar, per, 0.0)
-            far2 = neighbour(far1, dfar, per, 0.0)
-            reg2 = neighbour(neighbour(geo.region, dfar, per, -1), dfar, per, -1)
-            use = cut[k_near] & (theta[k_near] < 0.5) & ~cut[k_far] & (reg2 == 0)
-            if use.any():
-                t0 = sign * theta[k_near]
-                alt = _lagrange_slope(t0, -sign * np.ones_like(t0), -2.0 * sign * np.ones_like(t0),
-                                      vals[k_near], far1, far2) / h
-                slope = np.where(use, alt, slope)
-        return slope
-
-    dBdx = axis_slope(0, 1)
-    dBdy = axis_slope(2, 3)
-    Jx = np.where(sc, dBdy / MU0, 0.0)
-    Jy = np.where(sc, -dBdx / MU0, 0.0)
+    px, py = geo.grid.periodic
+    Jx = np.empty(B.shape)
+    Jy = np.empty(B.shape)
+    current_into(np.ascontiguousarray(geo.region, dtype=np.int32),
+                 np.ascontiguousarray(B, dtype=np.float64), geo.theta, float(applied_field),
+                 1.0 / (MU0 * geo.grid.spacing), bool(px), bool(py), THETA_MIN, Jx, Jy)
     return Jx, Jy
 
 
@@ -337,17 +308,16 @@ def energy(op: AxialOperator, B: np.ndarray, b: np.ndarray, applied_field: float
 
     evaluated with the operator's own (second-order) quadrature.
     """
+    from .axial_kernels import energy_sums
+
     geo = op.geometry
     h = geo.grid.spacing
-    sc = geo.superconductor
-    Ba = applied_field
-    vals = boundary_values(op, B, Ba, b)
-    e = np.sum(op.mass[sc] * (B[sc] - Ba) ** 2) + np.sum(op.hole_mass * (b - Ba) ** 2)
-    grad = 0.0
-    for kk, d in enumerate(DIRECTIONS):
-        # an interior link is seen from both its cells (half each), a boundary link once
-        half = np.where(neighbour(geo.region, d, geo.grid.periodic, -1) == 0, 0.5, 1.0)
-        grad += np.sum((half * op.link_w[kk] * (B - vals[kk]) ** 2)[sc])
+    px, py = geo.grid.periodic
+    Ba = float(applied_field)
+    e, grad = energy_sums(np.ascontiguousarray(geo.region, dtype=np.int32), op.lam2, geo.theta,
+                          op.mass, np.ascontiguousarray(B, dtype=np.float64), Ba, bool(px),
+                          bool(py), THETA_MIN)
+    e += float(np.sum(op.hole_mass * (np.asarray(b, dtype=np.float64) - Ba) ** 2))
     return float(h**2 * (e + grad) / (2.0 * MU0))
 
 

@@ -232,3 +232,108 @@ def fluxoid_band(region, lam2, theta, mass, B, applied_field, b, hole_mass, peri
         if lab > 0:
             src[lab - 1] += src_w[s]
     return total, absum, src, count
+
+
+@nb.njit(cache=True)
+def _step(region, B, i, j, di, dj, steps, nx, ny, periodic_x, periodic_y):
+    """(region, B) ``steps`` cells from (i, j) along (di, dj); (-1, 0) past a non-periodic edge."""
+    ii = i + steps * di
+    jj = j + steps * dj
+    if ii < 0 or ii >= nx:
+        if not periodic_x:
+            return -1, 0.0
+        ii = ii % nx
+    if jj < 0 or jj >= ny:
+        if not periodic_y:
+            return -1, 0.0
+        jj = jj % ny
+    return region[ii, jj], B[ii, jj]
+
+
+@nb.njit(cache=True)
+def _parabola_slope(t0, t1, t2, f0, f1, f2):
+    # derivative at 0 of the parabola through (t0, f0), (t1, f1), (t2, f2)
+    return (-(t1 + t2) / ((t0 - t1) * (t0 - t2)) * f0
+            - (t0 + t2) / ((t1 - t0) * (t1 - t2)) * f1
+            - (t0 + t1) / ((t2 - t0) * (t2 - t1)) * f2)
+
+
+@nb.njit(cache=True)
+def _axis_slope(region, B, theta, applied_field, i, j, kp, nx, ny, periodic_x, periodic_y,
+                theta_min):
+    # dB/dx (kp = 0) or dB/dy (kp = 2) at a superconducting cell, times h (see
+    # axial.current_density for the rule)
+    km = kp + 1
+    di = _DI[kp]
+    dj = _DJ[kp]
+    b0 = B[i, j]
+    rp, bp = _step(region, B, i, j, di, dj, 1, nx, ny, periodic_x, periodic_y)
+    rm, bm = _step(region, B, i, j, -di, -dj, 1, nx, ny, periodic_x, periodic_y)
+    vp = applied_field if rp == -1 else bp
+    vm = applied_field if rm == -1 else bm
+    cp = rp != 0
+    cm = rm != 0
+    tp = max(theta[kp, i, j], theta_min)
+    tm = max(theta[km, i, j], theta_min)
+    dp = tp if cp else 1.0
+    dm = tm if cm else 1.0
+    if cp and tp < 0.5 and not cm:
+        r2, f2 = _step(region, B, i, j, -di, -dj, 2, nx, ny, periodic_x, periodic_y)
+        if r2 == 0:  # the boundary point and the two cells behind the centre
+            return _parabola_slope(tp, -1.0, -2.0, vp, bm, f2)
+    if cm and tm < 0.5 and not cp:
+        r2, f2 = _step(region, B, i, j, di, dj, 2, nx, ny, periodic_x, periodic_y)
+        if r2 == 0:
+            return _parabola_slope(-tm, 1.0, 2.0, vm, bp, f2)
+    return _parabola_slope(dp, -dm, 0.0, vp, vm, b0)
+
+
+@nb.njit(cache=True, parallel=True)
+def current_into(region, B, theta, applied_field, inv_mu0h, periodic_x, periodic_y, theta_min,
+                 Jx, Jy):
+    """Jx = dB/dy / mu0, Jy = -dB/dx / mu0 on the superconducting cells (0 elsewhere)."""
+    nx, ny = region.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            if region[i, j] != 0:
+                Jx[i, j] = 0.0
+                Jy[i, j] = 0.0
+                continue
+            sx = _axis_slope(region, B, theta, applied_field, i, j, 0, nx, ny, periodic_x,
+                             periodic_y, theta_min)
+            sy = _axis_slope(region, B, theta, applied_field, i, j, 2, nx, ny, periodic_x,
+                             periodic_y, theta_min)
+            Jx[i, j] = sy * inv_mu0h
+            Jy[i, j] = -sx * inv_mu0h
+
+
+@nb.njit(cache=True, parallel=True)
+def energy_sums(region, lam2, theta, mass, B, applied_field, periodic_x, periodic_y, theta_min):
+    """(sum mass (B - Ba)^2, sum of link energies w (B - B_far)^2) over the superconductor.
+
+    A link between two superconducting cells is seen from both (half each), a
+    boundary link once; the far value across a vacuum link is the applied field.
+    """
+    nx, ny = region.shape
+    Bf = B.ravel()
+    part = np.zeros((nx, 2))
+    for i in nb.prange(nx):
+        e = 0.0
+        g = 0.0
+        for j in range(ny):
+            if region[i, j] != 0:
+                continue
+            b0 = B[i, j]
+            e += mass[i, j] * (b0 - applied_field) ** 2
+            for k in range(4):
+                nbc, r, w = _link(region, lam2, theta, i, j, k, nx, ny, periodic_x, periodic_y,
+                                  theta_min)
+                if r == -1:
+                    far = applied_field
+                else:
+                    far = Bf[nbc]
+                half = 0.5 if r == 0 else 1.0
+                g += half * w * (b0 - far) ** 2
+        part[i, 0] = e
+        part[i, 1] = g
+    return part[:, 0].sum(), part[:, 1].sum()
