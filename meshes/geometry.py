@@ -259,6 +259,19 @@ class Geometry:
                 self._sdf = np.where(sc, 0.5 * h - inside, outside - 0.5 * h)
         return self._sdf
 
+    def outline_field(self, rows: slice = slice(None), cols: slice = slice(None)) -> np.ndarray:
+        """A field whose zero contour is the superconductor's outline, on the cells
+        ``[rows, cols]`` (for drawing): the signed distance where it is known or has
+        a formula, else (an image) h (1/2 - mask), whose zero contour lies halfway
+        between centres like that of the image's distance transform, and which
+        costs no distance transform of the whole grid."""
+        if self._sdf is not None:
+            return self._sdf[rows, cols]
+        if self._sdf_func is not None:
+            X, Y = np.meshgrid(self.grid.x[rows], self.grid.y[cols], indexing="ij")
+            return np.asarray(self._sdf_func(X, Y), dtype=float)
+        return self.grid.spacing * (0.5 - self.superconductor[rows, cols])
+
     @property
     def conductors(self) -> tuple[np.ndarray, ...]:
         """Cell masks of the separate superconductors (4-connected, periodic seams joined),

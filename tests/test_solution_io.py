@@ -47,6 +47,28 @@ def test_plot_has_maps_and_cut(sol):
     assert any("mT" in a.get_ylabel() for a in axes)  # the colour bar / the cut in mT
 
 
+def test_maps_of_a_fine_grid_are_drawn_from_block_centres(monkeypatch):
+    from fluxoid import plotting
+
+    m = np.zeros((50, 23), bool)
+    m[3:-3, 3:-3] = True
+    m[20:30, 8:15] = False
+    geo = fx.meshes.from_mask(m, 0.1e-6, penetration_depth=0.3e-6)
+    (sx, sy), ext = plotting._sampling(geo, 10)
+    # 50 cells -> blocks of 5, centres 2, 7, ..., 47; 23 cells -> blocks of 3 (7 whole ones)
+    assert list(range(50))[sx] == list(range(2, 50, 5))
+    assert list(range(23))[sy] == [1, 4, 7, 10, 13, 16, 19]
+    x0, x1, y0, y1 = geo.grid.extent
+    assert ext == pytest.approx([x0, x1, y0, y0 + 21 * 0.1e-6])
+    # the image's outline field has the zero contour of its distance transform
+    assert np.array_equal(np.sign(geo.outline_field()), np.sign(geo.sdf))
+    monkeypatch.setattr(plotting, "MAP_POINTS", 10)
+    monkeypatch.setattr(plotting, "STREAM_POINTS", 8)
+    fig = fx.solve(geo, applied_field=1e-3, fluxoid=[1]).plot()
+    images = [im for ax in fig.get_axes() for im in ax.get_images()]
+    assert [im.get_array().shape for im in images] == [(7, 10), (7, 10)]
+
+
 def test_hole_flux_units(sol):
     assert 0.5 < sol.hole_flux[0] / PHI0 < 1.0
 
