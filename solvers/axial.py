@@ -219,12 +219,19 @@ def build_operator(geo: Geometry) -> AxialOperator:
 
 # -- quantities measured on a discrete solution ---------------------------------------------
 
-def full_field(op: AxialOperator, u: np.ndarray, b: np.ndarray, applied_field: float) -> np.ndarray:
-    """B on every cell: the unknowns, b_k in hole k, Ba outside."""
+def full_field(op: AxialOperator, u: np.ndarray, b: np.ndarray, applied_field: float, *,
+               overwrite: bool = False) -> np.ndarray:
+    """B on every cell: the unknowns, b_k in hole k, Ba outside (one pass).
+
+    With ``overwrite``, u itself becomes B (no new grid array to fault in).
+    """
+    from .axial_kernels import fill_field
+
     geo = op.geometry
-    B = np.where(geo.superconductor, u, applied_field)
-    for k, hole in enumerate(geo.holes):
-        B[hole.mask] = b[k]
+    B = u if overwrite and u.dtype == np.float64 and u.flags.c_contiguous else np.array(
+        u, dtype=np.float64, order="C")
+    fill_field(np.ascontiguousarray(geo.region, dtype=np.int32), np.asarray(b, dtype=np.float64),
+               float(applied_field), B)
     return B
 
 

@@ -337,3 +337,16 @@ def energy_sums(region, lam2, theta, mass, B, applied_field, periodic_x, periodi
         part[i, 0] = e
         part[i, 1] = g
     return part[:, 0].sum(), part[:, 1].sum()
+
+
+@nb.njit(cache=True, parallel=True)
+def fill_field(region, b, applied_field, B):
+    """B = b_k in hole k's cells, the applied field outside; superconducting cells kept."""
+    nx, ny = region.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            r = region[i, j]
+            if r > 0:
+                B[i, j] = b[r - 1]
+            elif r < 0:
+                B[i, j] = applied_field

@@ -404,7 +404,7 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
     res = solve_axial(geometry, rhs, options, operator=op)
     # the final residual's norm, in the operator's units (bounds the fluxoid check below)
     rhs_norm = math.sqrt(float(np.vdot(rhs[0], rhs[0])) + float(np.vdot(rhs[1], rhs[1])))
-    B = full_field(op, res.u, res.b, Ba)
+    B = full_field(op, res.u, res.b, Ba, overwrite=True)  # res.u is this solve's own array
     sol = Solution(geometry, B, res.b, applied_field=Ba, fluxoid_numbers=n, vortices=vort,
                    sources=sources, residual=res.residual, iterations=res.iterations,
                    method=res.method, operator=op)
