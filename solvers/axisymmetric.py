@@ -558,7 +558,7 @@ class AxisymmetricSolver:
 
             # built once: every boundary iteration and every right side reuses it
             self._hier = Hierarchy(op, precision=getattr(self.options, "precision", "float32"),
-                                   cycle=getattr(self.options, "cycle", "W"))
+                                   cycle=self.options.cycle_for("axisymmetric"))
         h = geo.grid.spacing
         R, Z = geo.grid.meshgrid()
         sc = geo.superconductor

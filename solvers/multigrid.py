@@ -859,7 +859,7 @@ def solve(op, rhs_u, rhs_b, opts, *, verify=False):
     relative residual (``true_residual``).
     """
     hier = Hierarchy(op, precision=getattr(opts, "precision", "float32"),
-                     cycle=getattr(opts, "cycle", "W"))
+                     cycle=opts.cycle_for("axial") if hasattr(opts, "cycle_for") else "W")
     tol = effective_tolerance(op, opts)
     x0 = None
     if getattr(opts, "full_multigrid", False):

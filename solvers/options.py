@@ -22,6 +22,15 @@ TOLERANCE_MODES = ("residual", "discretization")
 #: end to end on 2 threads.
 DIRECT_LIMITS = {"axial": 2000, "transverse": 15000, "axisymmetric": 30000}
 
+#: Multigrid cycle per formulation. The axial operator keeps W: flat iteration
+#: counts for lambda from 2 to 1000 cells, where "A" needs 9-10 iterations against
+#: 7 once lambda exceeds ~100 cells. The transverse and axisymmetric operators
+#: couple a conductor's or ring's single unknown to all of its cells, and there
+#: the float32 W-cycle stalls near 1e-8 (a wire at 600^2: 43 iterations to 1e-11,
+#: "A" 19; fx.solve 7.1 s against 3.5 s at 900^2; a tube: 0.69 s, 895 inner
+#: iterations, against 0.15 s, 127).
+DEFAULT_CYCLES = {"axial": "W", "transverse": "A", "axisymmetric": "A"}
+
 
 @dataclass
 class SolverOptions:
@@ -53,13 +62,13 @@ class SolverOptions:
         iteration, the operator and the residual are always float64, so the
         final accuracy does not depend on it; float32 halves the memory
         traffic of the preconditioner.
-    cycle : {"W", "V", "A"}
-        Multigrid cycle of the preconditioner: "W" (the default) keeps the
-        iteration count flat in lambda and grid size; "V" is cheaper per
-        iteration and needs a few more iterations on large grids; "A" visits
-        only the first coarse level twice, with Chebyshev weights fitted at
-        setup (:class:`fluxoid.solvers.multigrid.Hierarchy`): about the
-        W-cycle's iterations for less coarse-level work.
+    cycle : {"W", "V", "A"} or None
+        Multigrid cycle of the preconditioner: "W" keeps the iteration count
+        flat in lambda and grid size; "V" is cheaper per iteration and needs
+        a few more iterations on large grids; "A" visits only the first
+        coarse level twice, with Chebyshev weights fitted at setup
+        (:class:`fluxoid.solvers.multigrid.Hierarchy`). None (default): each
+        formulation's (``DEFAULT_CYCLES``).
     full_multigrid : bool
         Start the multigrid iteration from a full-multigrid pass instead of
         from zero.
@@ -78,9 +87,13 @@ class SolverOptions:
     direct_limit: int | None = None
     threads: int | None = None
     precision: str = "float32"
-    cycle: str = "W"
+    cycle: str | None = None
     full_multigrid: bool = False
     tolerance_mode: str = "residual"
+
+    def cycle_for(self, formulation: str) -> str:
+        """The multigrid cycle a formulation uses under these options."""
+        return self.cycle if self.cycle is not None else DEFAULT_CYCLES[formulation]
 
     def direct_limit_for(self, formulation: str) -> int:
         """The direct-solver limit of ``method="auto"`` for a formulation."""
@@ -117,7 +130,7 @@ class SolverOptions:
             raise ParameterError(f"threads must be a positive integer or None, got {self.threads!r}")
         if self.precision not in PRECISIONS:
             raise ParameterError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
-        if self.cycle not in CYCLES:
+        if self.cycle is not None and self.cycle not in CYCLES:
             raise ParameterError(f"cycle must be one of {CYCLES}, got {self.cycle!r}")
         if not isinstance(self.full_multigrid, bool):
             raise ParameterError(f"full_multigrid must be True or False, got {self.full_multigrid!r}")

@@ -933,7 +933,7 @@ class TransverseSolver:
 
         if getattr(op, "_hierarchy", None) is None:
             op._hierarchy = mg.Hierarchy(op, precision=getattr(self.options, "precision", "float32"),
-                                         cycle=getattr(self.options, "cycle", "W"))
+                                         cycle=self.options.cycle_for("transverse"))
         try:
             u, b, it, _ = mg.pcg(op, op._hierarchy, rhs_u, rhs_b, tol=tol,
                                  maxiter=self.options.maxiter, x0=x0)
