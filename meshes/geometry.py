@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,13 +30,19 @@ class Hole:
     centroid : tuple of float
         Centre of the hole's cells (m).
     mask : ndarray of bool
-        The grid cells whose centres lie in the hole.
+        The grid cells whose centres lie in the hole (made from the geometry's
+        region labels when asked for: a geometry with many holes keeps no
+        grid-sized array per hole).
     """
 
     index: int
     area: float
     centroid: tuple[float, float]
-    mask: np.ndarray
+    _region: np.ndarray = field(repr=False)
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self._region == self.index + 1
 
     def __repr__(self) -> str:
         cx, cy = self.centroid
@@ -143,18 +149,26 @@ class Geometry:
                 phi = sdf(X, Y)
             self.theta = crossing_fractions(sdf, X, Y, h, sc, grid.periodic)
             self.fraction = area_fractions(sdf, X, Y, h, sc, phi=phi)
-        self.region, masks = label_regions(sc, grid.periodic, h)
+        self.region, nh = label_regions(sc, grid.periodic, h)
         self.adjacent_vacuum = adjacent_vacuum(self.region, grid.periodic)
-        holes = []
-        cell = h * h
-        for k, m in enumerate(masks):
-            # hole area: its own cells less their superconducting parts, plus the
-            # vacuum parts of superconducting cells next to it
-            area = cell * (np.sum(1.0 - self.fraction[m]))
-            edge = sc & (self.adjacent_vacuum == k + 1)
-            area += cell * np.sum(1.0 - self.fraction[edge])
-            holes.append(Hole(k, float(area), (float(X[m].mean()), float(Y[m].mean())), m))
-        self.holes = tuple(holes)
+        # per hole, in a few passes whatever the number of holes: the area (its own cells
+        # less their superconducting parts, plus the vacuum parts of superconducting cells
+        # next to it) and the centroid of its cells
+        reg = self.region.ravel()
+        inh = reg > 0
+        lab = reg[inh] - 1
+        vac = 1.0 - self.fraction.ravel()
+        area = np.bincount(lab, weights=vac[inh], minlength=nh)
+        av = self.adjacent_vacuum.ravel()
+        edge = sc.ravel() & (av > 0)
+        area += np.bincount(av[edge] - 1, weights=vac[edge], minlength=nh)
+        count = np.maximum(np.bincount(lab, minlength=nh), 1)
+        cx = np.bincount(lab, weights=np.broadcast_to(X, sc.shape).ravel()[inh], minlength=nh)
+        cy = np.bincount(lab, weights=np.broadcast_to(Y, sc.shape).ravel()[inh], minlength=nh)
+        self.holes = tuple(
+            Hole(k, float(h * h * area[k]), (float(cx[k] / count[k]), float(cy[k] / count[k])),
+                 self.region)
+            for k in range(nh))
         self._conductors = None
 
     # -- construction -----------------------------------------------------------------------

@@ -57,14 +57,15 @@ def label_regions(superconductor: np.ndarray, periodic: tuple[bool, bool], spaci
     Returns
     -------
     region : ndarray of int32, shape (nx, ny)
-    holes : list of ndarray of bool
-        The cell mask of each hole, in order.
+    n_holes : int
+
+    The work is a few passes over the grid however many holes there are (the
+    centroids come from label counts, the relabelling is one lookup).
     """
     vac = ~superconductor
     lab, n = ndimage.label(vac, structure=np.ones((3, 3), dtype=bool))
     if n and (periodic[0] or periodic[1]):
         lab = _join_across_seams(lab, periodic, (-1, 0, 1))
-    region = np.zeros(superconductor.shape, dtype=np.int32)
     edge = set()
     if not periodic[0]:
         edge.update(np.unique(lab[0, :]).tolist())
@@ -73,23 +74,23 @@ def label_regions(superconductor: np.ndarray, periodic: tuple[bool, bool], spaci
         edge.update(np.unique(lab[:, 0]).tolist())
         edge.update(np.unique(lab[:, -1]).tolist())
     edge.discard(0)
-    ids = [k for k in np.unique(lab).tolist() if k != 0]
-    hole_ids = [k for k in ids if k not in edge]
-    for k in edge:
-        region[lab == k] = OUTSIDE
     nx, ny = superconductor.shape
-    keyed = []
-    for k in hole_ids:
-        ii, jj = np.nonzero(lab == k)
-        # centroid on the grid (wrapped components are rare; use the raw mean)
-        keyed.append((round(ii.mean(), 6), round(jj.mean(), 6), k))
-    keyed.sort()
-    masks = []
+    flat = lab.ravel()
+    nl = int(flat.max()) + 1 if flat.size else 1
+    count = np.bincount(flat, minlength=nl)
+    ii, jj = np.divmod(np.arange(flat.size, dtype=np.int64), ny)
+    # centroid on the grid (wrapped components are rare; use the raw mean); the index sums
+    # are exact integers, so the means equal those of the cells' indices
+    si = np.bincount(flat, weights=ii, minlength=nl)
+    sj = np.bincount(flat, weights=jj, minlength=nl)
+    hole_ids = [k for k in np.flatnonzero(count).tolist() if k != 0 and k not in edge]
+    keyed = sorted((round(si[k] / count[k], 6), round(sj[k] / count[k], 6), k) for k in hole_ids)
+    relabel = np.zeros(nl, dtype=np.int32)  # label 0 (superconductor) stays 0
+    for k in edge:
+        relabel[k] = OUTSIDE
     for order, (_, _, k) in enumerate(keyed):
-        m = lab == k
-        region[m] = order + 1
-        masks.append(m)
-    return region, masks
+        relabel[k] = order + 1
+    return relabel[lab], len(keyed)
 
 
 def adjacent_vacuum(region: np.ndarray, periodic: tuple[bool, bool]) -> np.ndarray:

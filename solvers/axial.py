@@ -209,7 +209,8 @@ def build_operator(geo: Geometry) -> AxialOperator:
     )
     ec, eh, ew = hole_edges(region, lam2, geo.theta, hole_links, px, py, THETA_MIN)
     nh = len(geo.holes)
-    hole_mass = np.array([float(np.count_nonzero(hl.mask)) for hl in geo.holes])
+    hole_mass = np.bincount(region.ravel()[region.ravel() > 0] - 1,
+                            minlength=nh).astype(np.float64)[:nh]  # cells of each hole
     hole_diag = hole_mass + np.bincount(eh, weights=ew, minlength=nh)[:nh]
     return AxialOperator(
         geometry=geo, diag=diag, wx=wx, wy=wy, mass=mass, outside_w=outside_w, edge_cell=ec,

@@ -252,11 +252,10 @@ def cored_geometry(geo: Geometry, vortices) -> tuple[Geometry, np.ndarray, list]
     lam = np.where(sc, np.nan_to_num(geo.penetration_depth, nan=1.0), np.nan)
     new = Geometry(g, sc, np.where(sc, lam, 1.0), sdf=sdf, shapes=geo.shapes,
                    coherence_length=xi, name=geo.name + " (vortex cores as holes)")
+    # each new hole that overlaps an old one keeps its index (one pass over the region labels)
     mapping = -np.ones(len(new.holes), dtype=np.int64)
-    for k, hole in enumerate(new.holes):
-        for m, old in enumerate(geo.holes):
-            if np.any(hole.mask & old.mask):
-                mapping[k] = m
+    both = (new.region > 0) & (geo.region > 0)
+    mapping[new.region[both] - 1] = geo.region[both] - 1
     core_holes = []
     for t in parsed:
         i, j = int(np.argmin(np.abs(g.x - t[0]))), int(np.argmin(np.abs(g.y - t[1])))

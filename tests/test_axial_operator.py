@@ -109,3 +109,34 @@ def test_fluxoid_contours_stay_closed_between_holes_one_cell_apart():
     assert len(geo.holes) == 2
     sol = fx.solve(geo, applied_field=0.4e-3, fluxoid=[2, -1])
     assert np.allclose(sol.fluxoid / PHI0, [2, -1], rtol=0, atol=1e-9)
+
+
+def test_many_holes_are_labelled_in_a_few_grid_passes_with_the_per_hole_values():
+    # areas, centroids and masks from label counts equal the cell-by-cell definitions;
+    # holes are numbered left to right, then bottom to top; one hole crosses the seam
+    rng = np.random.default_rng(3)
+    m = np.ones((90, 70), bool)
+    for _ in range(40):
+        i, j = rng.integers(0, 90), rng.integers(3, 64)
+        m[i:i + rng.integers(1, 4), j:j + rng.integers(1, 4)] = False
+    m[:, :2] = False
+    m[:, -2:] = False
+    m[-2:, 30:34] = False  # across the periodic seam along x
+    m[:1, 30:34] = False
+    geo = fx.meshes.from_mask(m, 0.1e-6, penetration_depth=0.3e-6, periodic=(True, False))
+    assert len(geo.holes) > 20
+    X, Y = geo.grid.meshgrid()
+    sc = geo.superconductor
+    keys = []
+    for k, hole in enumerate(geo.holes):
+        mask = geo.region == k + 1
+        assert np.array_equal(hole.mask, mask)
+        edge = sc & (geo.adjacent_vacuum == k + 1)
+        area = 0.1e-6**2 * (np.sum(1.0 - geo.fraction[mask]) + np.sum(1.0 - geo.fraction[edge]))
+        assert hole.area == pytest.approx(area, rel=1e-12)
+        assert hole.centroid == pytest.approx((X[mask].mean(), Y[mask].mean()), rel=1e-12)
+        ii, jj = np.nonzero(mask)
+        keys.append((round(ii.mean(), 6), round(jj.mean(), 6)))
+    assert keys == sorted(keys)
+    op = build_operator(geo)
+    assert op.hole_mass.tolist() == [float(np.count_nonzero(h.mask)) for h in geo.holes]
