@@ -194,16 +194,19 @@ class AxialOperator:
 
 def build_operator(geo: Geometry) -> AxialOperator:
     """Assemble the coefficient arrays of problem A on ``geo`` (one numba pass over the grid)."""
-    from .axial_kernels import assemble, hole_edges
+    from .axial_kernels import assemble, cell_arrays, hole_edges
 
     grid = geo.grid
     h = grid.spacing
     px, py = grid.periodic
-    sc = geo.superconductor
     region = np.ascontiguousarray(geo.region, dtype=np.int32)
-    lam2 = np.where(sc, geo.penetration_depth, 0.0) ** 2 / h**2
-    # mass: superconducting part plus hole part (the outside part is left out)
-    mass = np.where(sc, np.where(geo.adjacent_vacuum == -1, geo.fraction, 1.0), 0.0)
+    # (lambda / h)^2, and the mass: superconducting part plus hole part (the outside part
+    # is left out), in one pass without temporaries
+    lam2 = np.empty(region.shape)
+    mass = np.empty(region.shape)
+    cell_arrays(region, np.ascontiguousarray(geo.penetration_depth, dtype=np.float64),
+                1.0 / h**2, np.ascontiguousarray(geo.adjacent_vacuum, dtype=np.int32),
+                np.ascontiguousarray(geo.fraction, dtype=np.float64), lam2, mass)
     diag, wx, wy, outside_w, _, hole_links = assemble(
         region, lam2, geo.theta, mass, px, py, THETA_MIN, False
     )

@@ -41,7 +41,7 @@ def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_
     wy = np.zeros((nx, ny))
     outside_w = np.zeros((nx, ny))
     link_w = np.zeros((4, nx, ny)) if want_links else np.zeros((4, 1, 1))
-    hole_links = np.zeros((nx, ny), dtype=np.int64)
+    hole_links = np.zeros((nx, ny), dtype=np.int32)
     # the arrays are made here, outside the compiled loop: numba turns every allocation in a
     # parallel function into a parallel loop of its own, which tripled the compile time
     _assemble_into(region, lam2, theta, mass, bool(periodic_x), bool(periodic_y), float(theta_min),
@@ -350,3 +350,20 @@ def fill_field(region, b, applied_field, B):
                 B[i, j] = b[r - 1]
             elif r < 0:
                 B[i, j] = applied_field
+
+
+@nb.njit(cache=True, parallel=True)
+def cell_arrays(region, penetration_depth, inv_h2, adjacent_vacuum, fraction, lam2, mass):
+    """lam2 = (lambda / h)^2 and mass = the cell's area fraction counted in the operator
+    (1, or its superconducting fraction next to the outside vacuum) on superconducting
+    cells; 0 elsewhere."""
+    nx, ny = region.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            if region[i, j] == 0:
+                lam = penetration_depth[i, j]
+                lam2[i, j] = lam * lam * inv_h2
+                mass[i, j] = fraction[i, j] if adjacent_vacuum[i, j] == -1 else 1.0
+            else:
+                lam2[i, j] = 0.0
+                mass[i, j] = 0.0
