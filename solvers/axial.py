@@ -205,7 +205,7 @@ def build_operator(geo: Geometry) -> AxialOperator:
     lam2 = np.empty(region.shape)
     mass = np.empty(region.shape)
     cell_arrays(region, np.ascontiguousarray(geo.penetration_depth, dtype=np.float64),
-                1.0 / h**2, np.ascontiguousarray(geo.adjacent_vacuum, dtype=np.int32),
+                h**2, np.ascontiguousarray(geo.adjacent_vacuum, dtype=np.int32),
                 np.ascontiguousarray(geo.fraction, dtype=np.float64), lam2, mass)
     diag, wx, wy, outside_w, _, hole_links = assemble(
         region, lam2, geo.theta, mass, px, py, THETA_MIN, False

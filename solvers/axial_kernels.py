@@ -353,7 +353,7 @@ def fill_field(region, b, applied_field, B):
 
 
 @nb.njit(cache=True, parallel=True)
-def cell_arrays(region, penetration_depth, inv_h2, adjacent_vacuum, fraction, lam2, mass):
+def cell_arrays(region, penetration_depth, h2, adjacent_vacuum, fraction, lam2, mass):
     """lam2 = (lambda / h)^2 and mass = the cell's area fraction counted in the operator
     (1, or its superconducting fraction next to the outside vacuum) on superconducting
     cells; 0 elsewhere."""
@@ -362,7 +362,7 @@ def cell_arrays(region, penetration_depth, inv_h2, adjacent_vacuum, fraction, la
         for j in range(ny):
             if region[i, j] == 0:
                 lam = penetration_depth[i, j]
-                lam2[i, j] = lam * lam * inv_h2
+                lam2[i, j] = lam * lam / h2
                 mass[i, j] = fraction[i, j] if adjacent_vacuum[i, j] == -1 else 1.0
             else:
                 lam2[i, j] = 0.0
