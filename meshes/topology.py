@@ -10,6 +10,7 @@ field); every other component is a hole.
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 from scipy import ndimage
 
@@ -74,15 +75,11 @@ def label_regions(superconductor: np.ndarray, periodic: tuple[bool, bool], spaci
         edge.update(np.unique(lab[:, 0]).tolist())
         edge.update(np.unique(lab[:, -1]).tolist())
     edge.discard(0)
-    nx, ny = superconductor.shape
-    flat = lab.ravel()
-    nl = int(flat.max()) + 1 if flat.size else 1
-    count = np.bincount(flat, minlength=nl)
-    ii, jj = np.divmod(np.arange(flat.size, dtype=np.int64), ny)
+    lab = np.ascontiguousarray(lab, dtype=np.int32)
+    nl = int(lab.max()) + 1 if lab.size else 1
     # centroid on the grid (wrapped components are rare; use the raw mean); the index sums
     # are exact integers, so the means equal those of the cells' indices
-    si = np.bincount(flat, weights=ii, minlength=nl)
-    sj = np.bincount(flat, weights=jj, minlength=nl)
+    count, si, sj = _label_sums(lab, nl)
     hole_ids = [k for k in np.flatnonzero(count).tolist() if k != 0 and k not in edge]
     keyed = sorted((round(si[k] / count[k], 6), round(sj[k] / count[k], 6), k) for k in hole_ids)
     relabel = np.zeros(nl, dtype=np.int32)  # label 0 (superconductor) stays 0
@@ -90,7 +87,33 @@ def label_regions(superconductor: np.ndarray, periodic: tuple[bool, bool], spaci
         relabel[k] = OUTSIDE
     for order, (_, _, k) in enumerate(keyed):
         relabel[k] = order + 1
-    return relabel[lab], len(keyed)
+    _relabel(lab, relabel)
+    return lab, len(keyed)
+
+
+@nb.njit(cache=True)
+def _label_sums(lab, nl):
+    """Cell count and sums of the row and column indices of every label (one pass)."""
+    count = np.zeros(nl, np.int64)
+    si = np.zeros(nl, np.int64)
+    sj = np.zeros(nl, np.int64)
+    nx, ny = lab.shape
+    for i in range(nx):
+        for j in range(ny):
+            k = lab[i, j]
+            count[k] += 1
+            si[k] += i
+            sj[k] += j
+    return count, si.astype(np.float64), sj.astype(np.float64)
+
+
+@nb.njit(cache=True, parallel=True)
+def _relabel(lab, relabel):
+    """lab = relabel[lab] in place."""
+    nx, ny = lab.shape
+    for i in nb.prange(nx):
+        for j in range(ny):
+            lab[i, j] = relabel[lab[i, j]]
 
 
 def adjacent_vacuum(region: np.ndarray, periodic: tuple[bool, bool]) -> np.ndarray:
