@@ -107,11 +107,11 @@ def _label_sums(lab, nl):
     return count, si.astype(np.float64), sj.astype(np.float64)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)  # serial: compiles in a fraction of a parallel kernel's time
 def _relabel(lab, relabel):
     """lab = relabel[lab] in place."""
     nx, ny = lab.shape
-    for i in nb.prange(nx):
+    for i in range(nx):
         for j in range(ny):
             lab[i, j] = relabel[lab[i, j]]
 

@@ -288,12 +288,12 @@ def _axis_slope(region, B, theta, applied_field, i, j, kp, nx, ny, periodic_x, p
     return _parabola_slope(dp, -dm, 0.0, vp, vm, b0)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)  # serial: compiles in a fraction of a parallel kernel's time
 def current_into(region, B, theta, applied_field, inv_mu0h, periodic_x, periodic_y, theta_min,
                  Jx, Jy):
     """Jx = dB/dy / mu0, Jy = -dB/dx / mu0 on the superconducting cells (0 elsewhere)."""
     nx, ny = region.shape
-    for i in nb.prange(nx):
+    for i in range(nx):
         for j in range(ny):
             if region[i, j] != 0:
                 Jx[i, j] = 0.0
@@ -307,7 +307,7 @@ def current_into(region, B, theta, applied_field, inv_mu0h, periodic_x, periodic
             Jy[i, j] = -sx * inv_mu0h
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)  # serial: compiles in a fraction of a parallel kernel's time
 def energy_sums(region, lam2, theta, mass, B, applied_field, periodic_x, periodic_y, theta_min):
     """(sum mass (B - Ba)^2, sum of link energies w (B - B_far)^2) over the superconductor.
 
@@ -317,7 +317,7 @@ def energy_sums(region, lam2, theta, mass, B, applied_field, periodic_x, periodi
     nx, ny = region.shape
     Bf = B.ravel()
     part = np.zeros((nx, 2))
-    for i in nb.prange(nx):
+    for i in range(nx):
         e = 0.0
         g = 0.0
         for j in range(ny):
@@ -339,11 +339,11 @@ def energy_sums(region, lam2, theta, mass, B, applied_field, periodic_x, periodi
     return part[:, 0].sum(), part[:, 1].sum()
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)  # serial: compiles in a fraction of a parallel kernel's time
 def fill_field(region, b, applied_field, B):
     """B = b_k in hole k's cells, the applied field outside; superconducting cells kept."""
     nx, ny = region.shape
-    for i in nb.prange(nx):
+    for i in range(nx):
         for j in range(ny):
             r = region[i, j]
             if r > 0:
@@ -352,13 +352,13 @@ def fill_field(region, b, applied_field, B):
                 B[i, j] = applied_field
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)  # serial: compiles in a fraction of a parallel kernel's time
 def cell_arrays(region, penetration_depth, h2, adjacent_vacuum, fraction, lam2, mass):
     """lam2 = (lambda / h)^2 and mass = the cell's area fraction counted in the operator
     (1, or its superconducting fraction next to the outside vacuum) on superconducting
     cells; 0 elsewhere."""
     nx, ny = region.shape
-    for i in nb.prange(nx):
+    for i in range(nx):
         for j in range(ny):
             if region[i, j] == 0:
                 lam = penetration_depth[i, j]

@@ -13,14 +13,14 @@ CYCLES = ("W", "V", "A")
 TOLERANCE_MODES = ("residual", "discretization")
 
 
-#: Unknowns up to which ``method="auto"`` factorizes, per formulation: where the
-#: direct solve (SuperLU, one factorization for all right sides and boundary
-#: iterations) stops being faster than the multigrid one. Measured on the
-#: hollow cylinder (axial: 3.5 ms both at 1800 unknowns, direct 8.1 vs 4.7 ms at
-#: 4000), a wire carrying a current (transverse: 61 vs 66 ms at 14400, 288 vs
-#: 175 ms at 57600) and a sphere (axisymmetric: 107 vs 92 ms at 28400), fx.solve
-#: end to end on 2 threads.
-DIRECT_LIMITS = {"axial": 2000, "transverse": 15000, "axisymmetric": 30000}
+#: Unknowns up to which ``method="auto"`` factorizes, per formulation. The
+#: multigrid solve is already the faster one from a few thousand unknowns (axial:
+#: 3.5 ms both at 1800, 87 ms direct against 11 ms at 28800; transverse: 61 vs 66 ms
+#: at 14400 cells, 288 vs 175 ms at 57600; axisymmetric: 107 vs 92 ms at 28400,
+#: 198 vs 149 ms at 64000; fx.solve end to end, 2 threads), but below these limits
+#: the direct solve stays under about 0.2 s and a first run skips the multigrid
+#: kernels' compile (about 15 s on a fresh machine, once): the demo starts fast.
+DIRECT_LIMITS = {"axial": 40000, "transverse": 40000, "axisymmetric": 60000}
 
 #: Multigrid cycle per formulation. The axial operator keeps W: flat iteration
 #: counts for lambda from 2 to 1000 cells, where "A" needs 9-10 iterations against
