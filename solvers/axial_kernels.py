@@ -196,9 +196,12 @@ def fluxoid_band(region, lam2, theta, mass, B, applied_field, b, hole_mass, peri
                     cells[n] = nbc
                     n += 1
         start = stop
-    total = hole_mass * b
-    absum = np.abs(hole_mass * b)
+    total = np.empty(nh)
+    absum = np.empty(nh)
     count = np.zeros(nh, np.int64)
+    for k in range(nh):
+        total[k] = hole_mass[k] * b[k]
+        absum[k] = abs(total[k])
     for q in range(n):
         c = cells[q]
         lab = label[c]
