@@ -200,11 +200,8 @@ class Level:
     edge_colour: np.ndarray
     hole_diag: np.ndarray
     factor: tuple[int, int] = (1, 1)  # aggregation towards the next level
-    hb_ptr: np.ndarray = field(default_factory=lambda: _EMPTY_I)  # black edge cells by row
-    hb_cell: np.ndarray = field(default_factory=lambda: _EMPTY_I)
-    hb_hole: np.ndarray = field(default_factory=lambda: _EMPTY_I)
-    hb_w: np.ndarray = field(default_factory=lambda: _EMPTY)
-    hr: tuple = ()  # the same for the red edge cells (red-first sweeps from a guess)
+    hb: tuple = ()  # hole links of the black edge cells by row: (ptr, cell, hole, w)
+    hr: tuple = ()  # the same for the red edge cells
     coarse_of: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     sp: np.ndarray = field(default_factory=lambda: _EMPTY_I)  # runs of active cells by row
     slo: np.ndarray = field(default_factory=lambda: _EMPTY_I)
@@ -358,7 +355,7 @@ class Hierarchy:
                 edge_cell=ec, edge_hole=eh, edge_w=ew, edge_colour=_edge_colour(ec, ny),
                 hole_diag=hdiag,
             )
-            lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w = _edges_by_row(lev, 1)
+            lev.hb = _edges_by_row(lev, 1)
             lev.hr = _edges_by_row(lev, 0)
             segs = MK.active_segments(diag, wx, wy, SEGMENT_MIN_GAP)
             # None: a coupling reaches a cell that is not an unknown; visit every cell
@@ -395,8 +392,6 @@ class Hierarchy:
         else:
             coarsest.x = take(coarsest.shape, dt)
             coarsest.factor = (1, 1)
-            coarsest.coarse_of = np.zeros(coarsest.edge_cell.size, np.int64)
-            self._zero_ec = np.zeros(coarsest.shape, dt)
         _POOL.give(temps)
         self.gamma = int(gamma)
         self.fine_sweeps = fine_sweeps if len(self.levels) > 1 else 1
@@ -596,7 +591,7 @@ class Hierarchy:
             self._relax_holes(lev, lev.y, rh)
             xs = lev.y
         if last:
-            ec = self._zero_ec
+            ec = self._zero_c
             use_coarse = self._empty_ec
         else:
             co = self.levels[l + 1]
@@ -644,7 +639,7 @@ class Hierarchy:
         """out = a red-black sweep from x + P ec, colour ``first`` (1 black, 0 red) first,
         hole terms included; returns r . out over the cells."""
         fx, fy = lev.factor
-        hb = (lev.hb_ptr, lev.hb_cell, lev.hb_hole, lev.hb_w) if first else lev.hr
+        hb = lev.hb if first else lev.hr
         rz = MK.post_smooth(x, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh, *hb, nch, out,
                             *lev.segments, first)
         if lev.n_holes:  # the second colour's hole terms, added after (nothing reads them)
@@ -859,7 +854,7 @@ def solve(op, rhs_u, rhs_b, opts, *, verify=False):
     relative residual (``true_residual``).
     """
     hier = Hierarchy(op, precision=getattr(opts, "precision", "float32"),
-                     cycle=opts.cycle_for("axial") if hasattr(opts, "cycle_for") else "W")
+                     cycle=opts.cycle_for("axial"))
     tol = effective_tolerance(op, opts)
     x0 = None
     if getattr(opts, "full_multigrid", False):

@@ -211,8 +211,8 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
             lambda: MK.residual_restrict(rl, L.x, L.inv_d, L.wx, L.wy, 2, 2, False, False, C.r, *S),
             5 * f),
         "post-smooth (prolongation + black + red sweep, + r.z)": (
-            lambda: MK.post_smooth(L.x, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, L.xh, L.hb_ptr,
-                                   L.hb_cell, L.hb_hole, L.hb_w, 4 * threads, z, *S, 1),
+            lambda: MK.post_smooth(L.x, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, L.xh, *L.hb,
+                                   4 * threads, z, *S, 1),
             6 * f),
     }
     out = {}
