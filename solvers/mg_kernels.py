@@ -254,7 +254,7 @@ def _pre(r, inv_d, wx, wy, i, im, ip, j, jm, jp, fm, fp, gm, gp):
 
 
 @nb.njit(parallel=True, **_OPTS)
-def presmooth(r, inv_d, wx, wy, px, py, x, sp, slo, shi):
+def presmooth(r, inv_d, wx, wy, x, sp, slo, shi):
     """x = one red-black sweep on A x = r from x = 0, in a single pass.
 
     Red cells get r / d; a black cell gets (r + sum w x_red) / d with its red
@@ -301,7 +301,7 @@ def _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp):
 
 
 @nb.njit(parallel=True, **_FAST)
-def residual_restrict(r, x, inv_d, wx, wy, fx, fy, px, py, rc, sp, slo, shi):
+def residual_restrict(r, x, inv_d, wx, wy, fx, fy, rc, sp, slo, shi):
     """rc = P^T (r - A5 x): the 5-point residual summed over each aggregate.
 
     The diagonal is read as 1 / inv_d (cells that are not unknowns have
@@ -577,7 +577,7 @@ def hole_restrict(xh, coarse_of, edge_hole, edge_w, rc):
 # -- Krylov vector kernels (float64) --------------------------------------------------------
 
 @nb.njit(parallel=True, **_FAST)
-def apply_dot(u, d, wx, wy, px, py, out, sp, slo, shi):
+def apply_dot(u, d, wx, wy, out, sp, slo, shi):
     """out = A5 u (the 5-point part), returning u . out in the same pass."""
     nx, ny = u.shape
     U = u.ravel()

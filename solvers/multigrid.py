@@ -565,7 +565,6 @@ class Hierarchy:
         lev = self.levels[l]
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
-        px, py = lev.periodic
         nh = lev.n_holes
         last = l == len(self.levels) - 1
         if last and self.kind_coarsest == "direct":
@@ -578,7 +577,7 @@ class Hierarchy:
         nch = 4 * numba.get_num_threads()
         # down: red, black, holes (twice on the finest level with two sweeps)
         if x0 is None:
-            MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, px, py, lev.x, *lev.segments)
+            MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, lev.x, *lev.segments)
         else:  # the same sweep from the guess, its hole values included
             if nh:
                 lev.xh[:] = x0h
@@ -595,7 +594,7 @@ class Hierarchy:
             use_coarse = self._empty_ec
         else:
             co = self.levels[l + 1]
-            MK.residual_restrict(r, xs, lev.inv_d, lev.wx, lev.wy, fx, fy, px, py, co.r,
+            MK.residual_restrict(r, xs, lev.inv_d, lev.wx, lev.wy, fx, fy, co.r,
                                  *lev.segments)
             if nh:
                 MK.hole_restrict(lev.xh, lev.coarse_of, lev.edge_hole, lev.edge_w, co.r.reshape(-1))
@@ -741,7 +740,6 @@ def _scaled_cycle(hier, rl, rb, z, zb, sc):
 
 
 def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
-    px, py = op.geometry.grid.periodic
     d, wx, wy = op.diag, op.wx, op.wy
     ec, eh, ew, hd = op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag
     nh = hd.size
@@ -756,7 +754,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         rb = rhs_b.copy()
     else:
         q.fill(0.0)  # apply_dot writes active cells only
-        MK.apply_dot(u, d, wx, wy, px, py, q, *seg)
+        MK.apply_dot(u, d, wx, wy, q, *seg)
         if nh:
             MK.hole_apply_dot(u.reshape(-1), b, ec, eh, ew, hd, q.reshape(-1), qb)
         np.subtract(rhs_u, q, out=r)
@@ -788,7 +786,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
                 f"{history[-1]:.3e} > tol={tol:.1e}; raise maxiter or check the geometry",
                 residual=history[-1], iterations=it,
             )
-        pq = MK.apply_dot(p, d, wx, wy, px, py, q, *seg)
+        pq = MK.apply_dot(p, d, wx, wy, q, *seg)
         if nh:
             pq += MK.hole_apply_dot(p.reshape(-1), pb, ec, eh, ew, hd, q.reshape(-1), qb)
         if not (pq > 0.0) or not math.isfinite(pq):

@@ -202,13 +202,13 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
     S = L.segments
     cases = {
         "operator A p (+ p.Ap)": (
-            lambda: MK.apply_dot(p, op.diag, op.wx, op.wy, False, False, q, *S), 40),
+            lambda: MK.apply_dot(p, op.diag, op.wx, op.wy, q, *S), 40),
         "r -= a q (+ r.r)": (lambda: MK.update_r(r, q, 1e-12, rl, 1.0, r, *S), 24 + f),
         "x += a p, p = z + b p": (lambda: MK.update_xp(u, z, 1e-12, 1.0, 0.5, p, *S), 32 + f),
         "pre-smooth (red-black, one pass)": (
-            lambda: MK.presmooth(rl, L.inv_d, L.wx, L.wy, False, False, L.x, *S), 5 * f),
+            lambda: MK.presmooth(rl, L.inv_d, L.wx, L.wy, L.x, *S), 5 * f),
         "residual + restriction": (
-            lambda: MK.residual_restrict(rl, L.x, L.inv_d, L.wx, L.wy, 2, 2, False, False, C.r, *S),
+            lambda: MK.residual_restrict(rl, L.x, L.inv_d, L.wx, L.wy, 2, 2, C.r, *S),
             5 * f),
         "post-smooth (prolongation + black + red sweep, + r.z)": (
             lambda: MK.post_smooth(L.x, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, L.xh, *L.hb,

@@ -212,8 +212,7 @@ def test_apply_dot_matches_sparse_matrix():
     b = rng.standard_normal(op.n_holes)
     q = np.empty(op.shape)
     qb = np.zeros(op.n_holes)
-    px, py = op.geometry.grid.periodic
-    d1 = MK.apply_dot(u, op.diag, op.wx, op.wy, px, py, q, *MK.active_segments(op.diag, op.wx, op.wy))
+    d1 = MK.apply_dot(u, op.diag, op.wx, op.wy, q, *MK.active_segments(op.diag, op.wx, op.wy))
     d1 += MK.hole_apply_dot(u.reshape(-1), b, op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag,
                             q.reshape(-1), qb)
     x = op.pack(u, b)
@@ -248,7 +247,7 @@ def test_coarse_operator_is_scaled_galerkin():
     out = np.zeros((ncx, ncy))
     outb = np.zeros(nh)
     vu = v[: ncx * ncy].reshape(ncx, ncy)
-    MK.apply_dot(vu, d, coarse.wx, coarse.wy, *coarse.periodic, out, *coarse.segments)
+    MK.apply_dot(vu, d, coarse.wx, coarse.wy, out, *coarse.segments)
     MK.hole_apply_dot(vu.reshape(-1), v[ncx * ncy:].copy(), coarse.edge_cell, coarse.edge_hole,
                       coarse.edge_w, coarse.hole_diag, out.reshape(-1), outb)
     ref = Ac @ v
