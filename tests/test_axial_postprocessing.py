@@ -21,15 +21,7 @@ def _slope_ref(t0, t1, t2, f0, f1, f2):
 
 
 def _current_ref(op, B, applied_field):
-    """mu0 J = (dB/dy, -dB/dx) at cell centres, second order up to the boundary.
-
-    Each derivative is that of the parabola through three values along the
-    axis: the two neighbours, a boundary neighbour being the boundary point at
-    theta h with its boundary value. Where the boundary is closer than half a
-    cell (theta < 1/2) the parabola uses the boundary point and the two
-    interior cells behind the centre instead, so that the centre's own
-    O(h^2) error is not divided by the small distance theta h.
-    """
+    """axial.current_density's rule, written array by array (the pre-kernel formulation)."""
     geo = op.geometry
     h = geo.grid.spacing
     sc = geo.superconductor
@@ -65,13 +57,7 @@ def _current_ref(op, B, applied_field):
 
 
 def _energy_ref(op, B, b, applied_field):
-    """Gibbs free energy per unit length (J/m), PHYSICS.md problem A:
-
-        G = (1 / 2 mu0) integral over superconductor and holes of
-            [ (B - Ba)^2 + lambda^2 |grad B|^2 ] dA
-
-    evaluated with the operator's own (second-order) quadrature.
-    """
+    """axial.energy's quadrature, written array by array (the pre-kernel formulation)."""
     geo = op.geometry
     h = geo.grid.spacing
     sc = geo.superconductor
