@@ -149,11 +149,12 @@ class Geometry:
                 phi = sdf(X, Y)
             self.theta = crossing_fractions(sdf, X, Y, h, sc, grid.periodic)
             self.fraction = area_fractions(sdf, X, Y, h, sc, phi=phi)
-        self.region, nh = label_regions(sc, grid.periodic, h)
+        self.region, centre = label_regions(sc, grid.periodic, h)
+        nh = len(centre)
         self.adjacent_vacuum = adjacent_vacuum(self.region, grid.periodic)
         # per hole, in a few passes whatever the number of holes: the area (its own cells
         # less their superconducting parts, plus the vacuum parts of superconducting cells
-        # next to it) and the centroid of its cells
+        # next to it); the centroid of its cells from their mean indices
         reg = self.region.ravel()
         inh = reg > 0
         lab = reg[inh] - 1
@@ -162,12 +163,9 @@ class Geometry:
         av = self.adjacent_vacuum.ravel()
         edge = sc.ravel() & (av > 0)
         area += np.bincount(av[edge] - 1, weights=vac[edge], minlength=nh)
-        count = np.maximum(np.bincount(lab, minlength=nh), 1)
-        cx = np.bincount(lab, weights=np.broadcast_to(X, sc.shape).ravel()[inh], minlength=nh)
-        cy = np.bincount(lab, weights=np.broadcast_to(Y, sc.shape).ravel()[inh], minlength=nh)
+        cxy = np.asarray(grid.origin, dtype=float) + (centre + 0.5) * h
         self.holes = tuple(
-            Hole(k, float(h * h * area[k]), (float(cx[k] / count[k]), float(cy[k] / count[k])),
-                 self.region)
+            Hole(k, float(h * h * area[k]), (float(cxy[k, 0]), float(cxy[k, 1])), self.region)
             for k in range(nh))
         self._conductors = None
 

@@ -58,7 +58,8 @@ def label_regions(superconductor: np.ndarray, periodic: tuple[bool, bool], spaci
     Returns
     -------
     region : ndarray of int32, shape (nx, ny)
-    n_holes : int
+    centre : ndarray (n_holes, 2)
+        The mean (row, column) index of each hole's cells, in order.
 
     The work is a few passes over the grid however many holes there are (the
     centroids come from label counts, the relabelling is one lookup).
@@ -88,7 +89,8 @@ def label_regions(superconductor: np.ndarray, periodic: tuple[bool, bool], spaci
     for order, (_, _, k) in enumerate(keyed):
         relabel[k] = order + 1
     _relabel(lab, relabel)
-    return lab, len(keyed)
+    centre = np.array([(si[k] / count[k], sj[k] / count[k]) for *_, k in keyed]).reshape(-1, 2)
+    return lab, centre
 
 
 @nb.njit(cache=True)
