@@ -49,6 +49,29 @@ def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_
     return diag, wx, wy, outside_w, link_w, hole_links
 
 
+@nb.njit(cache=True)
+def _link(region, lam2, theta, i, j, k, nx, ny, periodic_x, periodic_y, theta_min):
+    """(neighbour flat index or -1 past a non-periodic edge, its region (-1 there), weight)
+    of link k of superconducting cell (i, j): the harmonic mean of (lambda/h)^2 to a
+    superconducting neighbour, (lambda/h)^2 / theta across the boundary."""
+    ii = i + _DI[k]
+    jj = j + _DJ[k]
+    if ii < 0 or ii >= nx:
+        if not periodic_x:
+            return -1, -1, lam2[i, j] / max(theta[k, i, j], theta_min)
+        ii = ii % nx
+    if jj < 0 or jj >= ny:
+        if not periodic_y:
+            return -1, -1, lam2[i, j] / max(theta[k, i, j], theta_min)
+        jj = jj % ny
+    r = region[ii, jj]
+    if r == 0:
+        a = lam2[i, j]
+        b = lam2[ii, jj]
+        return ii * ny + jj, r, 2.0 * a * b / (a + b)
+    return ii * ny + jj, r, lam2[i, j] / max(theta[k, i, j], theta_min)
+
+
 @nb.njit(cache=True, parallel=True)
 def _assemble_into(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_links,
                    diag, wx, wy, outside_w, link_w, hole_links):
@@ -59,39 +82,17 @@ def _assemble_into(region, lam2, theta, mass, periodic_x, periodic_y, theta_min,
                 continue
             d = mass[i, j]
             for k in range(4):
-                ii = i + _DI[k]
-                jj = j + _DJ[k]
-                nbreg = -1
-                inside = True
-                if ii < 0 or ii >= nx:
-                    if periodic_x:
-                        ii = ii % nx
-                    else:
-                        inside = False
-                if jj < 0 or jj >= ny:
-                    if periodic_y:
-                        jj = jj % ny
-                    else:
-                        inside = False
-                if inside:
-                    nbreg = region[ii, jj]
+                _, nbreg, w = _link(region, lam2, theta, i, j, k, nx, ny, periodic_x,
+                                    periodic_y, theta_min)
                 if nbreg == 0:
-                    a = lam2[i, j]
-                    b = lam2[ii, jj]
-                    w = 2.0 * a * b / (a + b)
                     if k == 0:
                         wx[i, j] = w
                     elif k == 2:
                         wy[i, j] = w
+                elif nbreg == -1:
+                    outside_w[i, j] += w
                 else:
-                    t = theta[k, i, j]
-                    if t < theta_min:
-                        t = theta_min
-                    w = lam2[i, j] / t
-                    if nbreg == -1:
-                        outside_w[i, j] += w
-                    else:
-                        hole_links[i, j] += 1
+                    hole_links[i, j] += 1
                 if want_links:
                     link_w[k, i, j] = w
                 d += w
@@ -115,43 +116,14 @@ def hole_edges(region, lam2, theta, hole_links, periodic_x, periodic_y, theta_mi
             if hole_links[i, j] == 0:
                 continue
             for k in range(4):
-                ii = (i + _DI[k]) % nx
-                jj = (j + _DJ[k]) % ny
-                if not periodic_x and (i + _DI[k] < 0 or i + _DI[k] >= nx):
-                    continue
-                if not periodic_y and (j + _DJ[k] < 0 or j + _DJ[k] >= ny):
-                    continue
-                r = region[ii, jj]
+                _, r, wk = _link(region, lam2, theta, i, j, k, nx, ny, periodic_x, periodic_y,
+                                 theta_min)
                 if r > 0:
                     cell[e] = i * ny + j
                     hole[e] = r - 1
-                    t = theta[k, i, j]
-                    if t < theta_min:
-                        t = theta_min
-                    w[e] = lam2[i, j] / t
+                    w[e] = wk
                     e += 1
     return cell, hole, w
-
-
-@nb.njit(cache=True)
-def _link(region, lam2, theta, i, j, k, nx, ny, periodic_x, periodic_y, theta_min):
-    """(neighbour flat index or -1 past a non-periodic edge, its region, link weight)."""
-    ii = i + _DI[k]
-    jj = j + _DJ[k]
-    if ii < 0 or ii >= nx:
-        if not periodic_x:
-            return -1, -1, lam2[i, j] / max(theta[k, i, j], theta_min)
-        ii = ii % nx
-    if jj < 0 or jj >= ny:
-        if not periodic_y:
-            return -1, -1, lam2[i, j] / max(theta[k, i, j], theta_min)
-        jj = jj % ny
-    r = region[ii, jj]
-    if r == 0:
-        a = lam2[i, j]
-        b = lam2[ii, jj]
-        return ii * ny + jj, r, 2.0 * a * b / (a + b)
-    return ii * ny + jj, r, lam2[i, j] / max(theta[k, i, j], theta_min)
 
 
 @nb.njit(cache=True)
