@@ -206,6 +206,146 @@ def active_segments(diag, wx, wy, min_gap=16):
     return sp, slo, shi
 
 
+#
+# Runs of constant stencil. Inside a body of one material the operator is the
+# same at every cell: reading three coefficient arrays there to find the same
+# numbers again is most of the traffic of a sweep. ``constant_runs`` splits
+# each run of active cells further, into stretches where the cell's stencil
+# and its neighbours' diagonals stay the same along the row, and records them
+# once per stretch; the stencil kernels read only x and r there. A stretch is
+# keyed by six numbers,
+#
+#     (d(i, j), d(i-1, j), d(i+1, j), wx(i-1, j), wx(i, j), wy(i, j)),
+#
+# with d(i, j-1) = d(i, j) = d(i, j+1) and wy(i, j-1) = wy(i, j) required:
+# uniform bodies have one key, and the rows of the axisymmetric r-z operator
+# (coefficients that vary with r only) one key per row. Stretches start and
+# end on even columns (a pair of cells, the aggregate of the restriction,
+# never straddles two) and are at least ``min_len`` cells long.
+
+@nb.njit(**_OPTS)
+def _const_row(d, wx, wy, i, sp, slo, shi, min_len, same, fill, base, olo, ohi, ock, oct):
+    # the sub-runs of row i (written from ``base`` on when ``fill``); returns their number.
+    # same[j] = 1: cell j is active and keyed like cell j - 1 (one vectorized pass per run);
+    # a stretch [s, e) of such cells has its regular cells (both row neighbours in it) in
+    # [s + 1, e - 1), which is then cut to even ends
+    nx, ny = d.shape
+    im = i - 1 if i > 0 else nx - 1
+    ip = i + 1 if i < nx - 1 else 0
+    D0 = d[i]
+    DM = d[im]
+    DP = d[ip]
+    WM = wx[im]
+    WP = wx[i]
+    WY = wy[i]
+    n = 0
+    for g in range(sp[i], sp[i + 1]):
+        lo = slo[g]
+        hi = shi[g]
+        j0 = max(lo, 1)
+        j1 = min(hi, ny - 1)
+        if not fill:  # (the filling pass reads the flags the counting pass left)
+            for j in range(j0 + 1, j1):
+                same[j] = ((D0[j] > 0.0) & (D0[j] == D0[j - 1]) & (DM[j] == DM[j - 1])
+                           & (DP[j] == DP[j - 1]) & (WM[j] == WM[j - 1])
+                           & (WP[j] == WP[j - 1]) & (WY[j] == WY[j - 1]))
+        cur = lo  # cells before ``cur`` are emitted
+        j = j0
+        while j < j1:
+            st = j
+            j += 1
+            while j < j1 and same[j]:
+                j += 1
+            a = st + 1
+            a += a & 1
+            b = j - 1
+            b -= b & 1
+            if b - a < min_len:
+                continue
+            if a > cur:
+                if fill:
+                    olo[base + n] = cur
+                    ohi[base + n] = a
+                    ock[base + n] = 0
+                n += 1
+            if fill:
+                olo[base + n] = a
+                ohi[base + n] = b
+                ock[base + n] = 1
+                oct[base + n, 0] = D0[a]
+                oct[base + n, 1] = DM[a]
+                oct[base + n, 2] = DP[a]
+                oct[base + n, 3] = WM[a]
+                oct[base + n, 4] = WP[a]
+                oct[base + n, 5] = WY[a]
+            n += 1
+            cur = b
+        if hi > cur:
+            if fill:
+                olo[base + n] = cur
+                ohi[base + n] = hi
+                ock[base + n] = 0
+            n += 1
+    return n
+
+
+@nb.njit(parallel=True, **_OPTS)
+def _const_counts(d, wx, wy, sp, slo, shi, min_len, same, counts):
+    e = np.zeros(0, np.int64)
+    k = np.zeros(0, np.uint8)
+    t = np.zeros((0, 6))
+    for i in nb.prange(d.shape[0]):
+        counts[i] = _const_row(d, wx, wy, i, sp, slo, shi, min_len, same[i], False, 0, e, e, k, t)
+
+
+@nb.njit(parallel=True, **_OPTS)
+def _const_fill(d, wx, wy, sp, slo, shi, min_len, same, osp, olo, ohi, ock, oct):
+    for i in nb.prange(d.shape[0]):
+        _const_row(d, wx, wy, i, sp, slo, shi, min_len, same[i], True, osp[i], olo, ohi, ock,
+                   oct)
+
+
+def constant_runs(d, wx, wy, segments, min_len=8):
+    """Split the runs ``segments`` = (sp, slo, shi) at the stretches of constant stencil.
+
+    Returns (sp, slo, shi, kind, key): the new runs cover the same cells in
+    the same order; ``kind[g]`` is 1 on a stretch of constant stencil and 0
+    elsewhere, ``key[g]`` (float64, 6 values, see the comment above) holds
+    the stencil of a constant stretch (zeros elsewhere). ``min_len <= 0``
+    splits nothing (every run general).
+    """
+    sp, slo, shi = segments
+    nx = d.shape[0]
+    if min_len <= 0:
+        return (sp, slo, shi, np.zeros(slo.size, np.uint8), np.zeros((slo.size, 6)))
+    d = np.ascontiguousarray(d, dtype=np.float64)
+    wx = np.ascontiguousarray(wx, dtype=np.float64)
+    wy = np.ascontiguousarray(wy, dtype=np.float64)
+    counts = np.empty(nx, np.int64)
+    same = np.empty(d.shape, np.bool_)
+    _const_counts(d, wx, wy, sp, slo, shi, max(int(min_len), 2), same, counts)
+    osp = np.zeros(nx + 1, np.int64)
+    np.cumsum(counts, out=osp[1:])
+    m = int(osp[-1])
+    olo = np.empty(m, np.int64)
+    ohi = np.empty(m, np.int64)
+    ock = np.zeros(m, np.uint8)
+    oct = np.zeros((m, 6))
+    _const_fill(d, wx, wy, sp, slo, shi, max(int(min_len), 2), same, osp, olo, ohi, ock, oct)
+    return osp, olo, ohi, ock, oct
+
+
+def constant_stencils(key, dtype):
+    """The kernels' per-run constants in ``dtype`` from ``constant_runs``' keys:
+    (1/d, 1/d(i-1), 1/d(i+1), wx(i-1), wx(i), wy), 1/d as ``level_arrays`` forms it."""
+    out = np.zeros(key.shape, dtype)
+    for c in range(3):
+        v = key[:, c]
+        out[:, c] = np.where(v > 0.0, 1.0 / np.where(v > 0.0, v, 1.0), 0.0)
+    out[:, 3:] = key[:, 3:]
+    return out
+
+
 def full_segments(shape):
     """One run per row over every cell (no skipping)."""
     nx, ny = shape
@@ -254,12 +394,13 @@ def _pre(r, inv_d, wx, wy, i, im, ip, j, jm, jp, fm, fp, gm, gp):
 
 
 @nb.njit(parallel=True, **_OPTS)
-def presmooth(r, inv_d, wx, wy, x, sp, slo, shi):
+def presmooth(r, inv_d, wx, wy, x, sp, slo, shi, ck, ct):
     """x = one red-black sweep on A x = r from x = 0, in a single pass.
 
     Red cells get r / d; a black cell gets (r + sum w x_red) / d with its red
     neighbours' values formed on the fly (a black neighbour across an odd
-    periodic seam still holds 0).
+    periodic seam still holds 0). Runs with ``ck[g] = 1`` take their stencil
+    from ``ct[g]`` (``constant_stencils``) instead of the coefficient arrays.
     """
     nx, ny = r.shape
     R = r.ravel()
@@ -279,6 +420,19 @@ def presmooth(r, inv_d, wx, wy, x, sp, slo, shi):
         x[i, 0] = _pre(r, inv_d, wx, wy, i, im, ip, 0, ny - 1, 1 % ny, fm, fp, gseam, one)
         par = nb.uint64(i & 1)
         for g in range(sp[i], sp[i + 1]):
+            if ck[g]:
+                di = ct[g, 0]
+                am = fm * ct[g, 3] * ct[g, 1]
+                ap = fp * ct[g, 4] * ct[g, 2]
+                ay = ct[g, 5] * di
+                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                    j = nb.uint64(jj)
+                    k = k0 + j
+                    t = R[k] * di
+                    s = (R[k] + am * R[km + j] + ap * R[kp + j]
+                         + ay * (R[k - _U1] + R[k + _U1])) * di
+                    X[k] = t if ((j + par) & _U1) == 0 else s
+                continue
             for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
                 j = nb.uint64(jj)
                 k = k0 + j
@@ -301,11 +455,12 @@ def _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp):
 
 
 @nb.njit(parallel=True, **_FAST)
-def residual_restrict(r, x, inv_d, wx, wy, fx, fy, rc, sp, slo, shi):
+def residual_restrict(r, x, inv_d, wx, wy, fx, fy, rc, sp, slo, shi, ck, ct):
     """rc = P^T (r - A5 x): the 5-point residual summed over each aggregate.
 
     The diagonal is read as 1 / inv_d (cells that are not unknowns have
     x = 0 and contribute nothing). Hole couplings are added by the caller.
+    Runs with ``ck[g] = 1`` take their stencil from ``ct[g]``.
     """
     nx, ny = r.shape
     ncx, ncy = rc.shape
@@ -315,6 +470,7 @@ def residual_restrict(r, x, inv_d, wx, wy, fx, fy, rc, sp, slo, shi):
     WX = wx.ravel()
     WY = wy.ravel()
     RC = rc.ravel()
+    one = r.dtype.type(1.0)
     for I in nb.prange(ncx):
         for J in range(ncy):
             rc[I, J] = 0.0
@@ -328,6 +484,21 @@ def residual_restrict(r, x, inv_d, wx, wy, fx, fy, rc, sp, slo, shi):
                     jp = j + 1 if j < ny - 1 else 0
                     rc[I, j >> 1] += _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp)
                 for g in range(sp[i], sp[i + 1]):
+                    if ck[g]:  # (a constant run starts and ends on even columns)
+                        dd = one / ct[g, 0]
+                        wm = ct[g, 3]
+                        wp = ct[g, 4]
+                        wq = ct[g, 5]
+                        for JJ in range(max(slo[g] >> 1, 1), min(shi[g] >> 1, jmid)):
+                            J = nb.uint64(JJ)
+                            k = k0 + J + J
+                            j = J + J
+                            v0 = (R[k] + wm * Xf[km + j] + wp * Xf[kp + j]
+                                  + wq * (Xf[k - _U1] + Xf[k + _U1]) - Xf[k] * dd)
+                            v1 = (R[k + _U1] + wm * Xf[km + j + _U1] + wp * Xf[kp + j + _U1]
+                                  + wq * (Xf[k] + Xf[k + _U1 + _U1]) - Xf[k + _U1] * dd)
+                            RC[c0 + J] += v0 + v1
+                        continue
                     # aggregates 1 .. jmid - 1 that meet the run (its end cells may be inactive)
                     for JJ in range(max(slo[g] >> 1, 1), min((shi[g] + 1) >> 1, jmid)):
                         J = nb.uint64(JJ)
@@ -409,7 +580,7 @@ def _expand(ec, T, fy, ny, buf, lo, hi):
 
 @nb.njit(**_FAST)  # called once per row, not inlined: post_smooth compiles in a third of the time
 def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
-                xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, first):
+                xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct, first):
     # yrow = row t of the first half-sweep: cells of colour ``first`` (1 black, 0 red) swept,
     # the others x + P ec; the hole terms of the swept colour's edge cells included (hb_*)
     tm = t - 1 if t > 0 else nx - 1
@@ -438,6 +609,17 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
     WY = wy[t]
     par = nb.uint64((t + first + 1) & 1)
     for g in range(sp[t], sp[t + 1]):
+        if ck[g]:
+            di = ct[g, 0]
+            wm = ct[g, 3]
+            wp = ct[g, 4]
+            wq = ct[g, 5]
+            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                j = nb.uint64(jj)
+                s = (R[j] + wm * (XM[j] + em[j]) + wp * (XP[j] + ep[j])
+                     + wq * ((X[j - _U1] + e0[j - _U1]) + (X[j + _U1] + e0[j + _U1]))) * di
+                yrow[j] = (X[j] + e0[j]) if ((j + par) & _U1) == 0 else s
+            continue
         for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
             j = nb.uint64(jj)
             s = (R[j] + WXM[j] * (XM[j] + em[j]) + WX[j] * (XP[j] + ep[j])
@@ -451,7 +633,7 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
 
 @nb.njit(parallel=True, **_FAST)
 def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, hb_w, nchunks,
-                out, sp, slo, shi, first):
+                out, sp, slo, shi, ck, ct, first):
     """out = the post-smoothing of the cycle (prolongation, black sweep, red sweep) in one pass.
 
     ``first = 0`` swaps the colours (red half-sweep, then black): with an
@@ -459,7 +641,8 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
     sweep, and ``hb_*`` must then list the red edge cells.
 
     A black half-sweep from x + P ec (hole terms of the black edge cells
-    included), then a red half-sweep, but the intermediate y is kept in a ring of
+    included), then a red half-sweep (runs with ``ck[g] = 1`` take their stencil from
+    ``ct[g]``), but the intermediate y is kept in a ring of
     three rows per thread: each thread walks its block of rows, computing y
     one row ahead of the red sweep (and the two rows beyond its block that
     its ends need), so x, r and the coefficients are streamed once. The
@@ -488,7 +671,8 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
             elif t >= nx:
                 t = 0
             _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, ebuf[0], ebuf[1], ebuf[2],
-                        ybuf[k % 3], xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, first)
+                        ybuf[k % 3], xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct,
+                        first)
             if k < 2:
                 continue
             i = a + k - 2
@@ -516,6 +700,19 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
                 tacc -= 0.5 * R[0] * O[0]
             par = nb.uint64((i + first + 1) & 1)
             for g in range(sp[i], sp[i + 1]):
+                if ck[g]:
+                    di = ct[g, 0]
+                    wm = ct[g, 3]
+                    wp = ct[g, 4]
+                    wq = ct[g, 5]
+                    for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                        j = nb.uint64(jj)
+                        sv = (R[j] + wm * YM[j] + wp * YP[j]
+                              + wq * (Y0[j - _U1] + Y0[j + _U1])) * di
+                        v = sv if ((j + par) & _U1) == 0 else Y0[j]
+                        O[j] = v
+                        tacc += R[j] * v
+                    continue
                 for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
                     j = nb.uint64(jj)
                     sv = (R[j] + WXM[j] * YM[j] + WX[j] * YP[j] + WY[j - _U1] * Y0[j - _U1]
@@ -577,8 +774,11 @@ def hole_restrict(xh, coarse_of, edge_hole, edge_w, rc):
 # -- Krylov vector kernels (float64) --------------------------------------------------------
 
 @nb.njit(parallel=True, **_FAST)
-def apply_dot(u, d, wx, wy, out, sp, slo, shi):
-    """out = A5 u (the 5-point part), returning u . out in the same pass."""
+def apply_dot(u, d, wx, wy, out, sp, slo, shi, ck, key):
+    """out = A5 u (the 5-point part), returning u . out in the same pass.
+
+    Runs with ``ck[g] = 1`` take their stencil from ``key[g]`` (``constant_runs``).
+    """
     nx, ny = u.shape
     U = u.ravel()
     Dg = d.ravel()
@@ -598,6 +798,19 @@ def apply_dot(u, d, wx, wy, out, sp, slo, shi):
         if ny == 1:
             t *= 0.5
         for g in range(sp[i], sp[i + 1]):
+            if ck[g]:
+                dc = key[g, 0]
+                wm = key[g, 3]
+                wp = key[g, 4]
+                wq = key[g, 5]
+                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                    j = nb.uint64(jj)
+                    k = k0 + j
+                    v = (dc * U[k] - wm * U[km + j] - wp * U[kp + j]
+                         - wq * (U[k - _U1] + U[k + _U1]))
+                    O[k] = v
+                    t += U[k] * v
+                continue
             for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
                 j = nb.uint64(jj)
                 k = k0 + j

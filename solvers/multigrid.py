@@ -95,6 +95,9 @@ PARALLEL_MIN_CELLS = 1 << 17
 FINE_SWEEPS = 2
 #: Runs of active cells closer than this (in cells) are visited as one run (>= 2).
 SEGMENT_MIN_GAP = 16
+#: Shortest stretch of constant stencil the kernels take apart (``mg_kernels.constant_runs``;
+#: 0 turns it off)
+CONSTANT_RUN_MIN = 8
 #: Stop coarsening once every cell's off-diagonal sum is below this fraction of its diagonal.
 DOMINANCE_STOP = 0.25
 #: Stiffness scaling of the coarse operators (see the module docstring).
@@ -206,6 +209,9 @@ class Level:
     sp: np.ndarray = field(default_factory=lambda: _EMPTY_I)  # runs of active cells by row
     slo: np.ndarray = field(default_factory=lambda: _EMPTY_I)
     shi: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    ck: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))  # 1: constant stencil
+    ct: np.ndarray | None = None  # those runs' stencils in the level's dtype
+    key: np.ndarray | None = None  # and in float64, as keyed (``mg_kernels.constant_runs``)
     x: np.ndarray | None = None  # pre-smoothed iterate
     y: np.ndarray | None = None  # the second pre-sweep's result (finest level, two sweeps)
     r: np.ndarray | None = None  # right side (coarse levels)
@@ -224,9 +230,20 @@ class Level:
         return self.sp, self.slo, self.shi
 
     @property
+    def stencil_runs(self) -> tuple:
+        """(sp, slo, shi, ck, ct): the runs and their constant stencils, for the cycle kernels."""
+        return self.sp, self.slo, self.shi, self.ck, self.ct
+
+    @property
     def active_fraction(self) -> float:
         """Fraction of the level's cells its kernels visit."""
         return float(np.sum(self.shi - self.slo)) / max(self.cells, 1)
+
+    @property
+    def constant_fraction(self) -> float:
+        """Fraction of the visited cells that lie in runs of constant stencil."""
+        n = self.shi - self.slo
+        return float(np.sum(n[self.ck == 1])) / max(float(np.sum(n)), 1.0)
 
     @property
     def n_holes(self) -> int:
@@ -359,7 +376,10 @@ class Hierarchy:
             lev.hr = _edges_by_row(lev, 0)
             segs = MK.active_segments(diag, wx, wy, SEGMENT_MIN_GAP)
             # None: a coupling reaches a cell that is not an unknown; visit every cell
-            lev.sp, lev.slo, lev.shi = segs if segs is not None else MK.full_segments((nx, ny))
+            segs = segs if segs is not None else MK.full_segments((nx, ny))
+            lev.sp, lev.slo, lev.shi, lev.ck, lev.key = MK.constant_runs(
+                diag, wx, wy, segs, CONSTANT_RUN_MIN)
+            lev.ct = MK.constant_stencils(lev.key, dt)
             lev.xh = np.zeros(nh)
             lev.rh = np.zeros(nh)
             lev.eh = np.zeros(nh)
@@ -577,7 +597,7 @@ class Hierarchy:
         nch = 4 * numba.get_num_threads()
         # down: red, black, holes (twice on the finest level with two sweeps)
         if x0 is None:
-            MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, lev.x, *lev.segments)
+            MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, lev.x, *lev.stencil_runs)
         else:  # the same sweep from the guess, its hole values included
             if nh:
                 lev.xh[:] = x0h
@@ -595,7 +615,7 @@ class Hierarchy:
         else:
             co = self.levels[l + 1]
             MK.residual_restrict(r, xs, lev.inv_d, lev.wx, lev.wy, fx, fy, co.r,
-                                 *lev.segments)
+                                 *lev.stencil_runs)
             if nh:
                 MK.hole_restrict(lev.xh, lev.coarse_of, lev.edge_hole, lev.edge_w, co.r.reshape(-1))
                 co.rh[:] = 0.0  # the hole rows were just relaxed: their residual is zero
@@ -640,7 +660,7 @@ class Hierarchy:
         fx, fy = lev.factor
         hb = lev.hb if first else lev.hr
         rz = MK.post_smooth(x, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh, *hb, nch, out,
-                            *lev.segments, first)
+                            *lev.stencil_runs, first)
         if lev.n_holes:  # the second colour's hole terms, added after (nothing reads them)
             rz += MK.hole_fix_dot(out.reshape(-1), lev.xh, lev.inv_d.reshape(-1), r.reshape(-1),
                                   lev.edge_cell, lev.edge_hole, lev.edge_w, lev.edge_colour,
@@ -744,7 +764,9 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     ec, eh, ew, hd = op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag
     nh = hd.size
     q, r, p, z, rl = work  # z and rl (a copy of r) in the preconditioner's dtype
-    seg = hier.levels[0].segments  # the runs of active cells every vector kernel walks
+    fine = hier.levels[0]
+    seg = fine.segments  # the runs of active cells every vector kernel walks
+    sten = (*seg, fine.ck, fine.key)  # and the constant stencils among them (float64 keys)
     if rl.dtype == r.dtype:
         rl = r
     qb = np.zeros(nh)
@@ -754,7 +776,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         rb = rhs_b.copy()
     else:
         q.fill(0.0)  # apply_dot writes active cells only
-        MK.apply_dot(u, d, wx, wy, q, *seg)
+        MK.apply_dot(u, d, wx, wy, q, *sten)
         if nh:
             MK.hole_apply_dot(u.reshape(-1), b, ec, eh, ew, hd, q.reshape(-1), qb)
         np.subtract(rhs_u, q, out=r)
@@ -786,7 +808,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
                 f"{history[-1]:.3e} > tol={tol:.1e}; raise maxiter or check the geometry",
                 residual=history[-1], iterations=it,
             )
-        pq = MK.apply_dot(p, d, wx, wy, q, *seg)
+        pq = MK.apply_dot(p, d, wx, wy, q, *sten)
         if nh:
             pq += MK.hole_apply_dot(p.reshape(-1), pb, ec, eh, ew, hd, q.reshape(-1), qb)
         if not (pq > 0.0) or not math.isfinite(pq):

@@ -205,14 +205,21 @@ def test_preconditioner_is_symmetric_positive(name, precision, rtol, cycle, fine
     assert np.all(z1[~act] == 0)
 
 
-def test_apply_dot_matches_sparse_matrix():
+@pytest.mark.parametrize("min_len", [0, 2])
+def test_apply_dot_matches_sparse_matrix(min_len):
+    """A u from the coefficient arrays (min_len 0) and from the runs of constant stencil."""
     op = build_operator(_odd_periodic())
     rng = np.random.default_rng(5)
     u = rng.standard_normal(op.shape) * op.unknown
     b = rng.standard_normal(op.n_holes)
     q = np.empty(op.shape)
     qb = np.zeros(op.n_holes)
-    d1 = MK.apply_dot(u, op.diag, op.wx, op.wy, q, *MK.active_segments(op.diag, op.wx, op.wy))
+    runs = MK.constant_runs(op.diag, op.wx, op.wy, MK.active_segments(op.diag, op.wx, op.wy),
+                            min_len)
+    if min_len:  # most of the body is one material: most of its cells are in constant runs
+        ck, lo, hi = runs[3], runs[1], runs[2]
+        assert np.sum((hi - lo)[ck == 1]) > 0.5 * np.sum(hi - lo)
+    d1 = MK.apply_dot(u, op.diag, op.wx, op.wy, q, *runs)
     d1 += MK.hole_apply_dot(u.reshape(-1), b, op.edge_cell, op.edge_hole, op.edge_w, op.hole_diag,
                             q.reshape(-1), qb)
     x = op.pack(u, b)
@@ -247,7 +254,7 @@ def test_coarse_operator_is_scaled_galerkin():
     out = np.zeros((ncx, ncy))
     outb = np.zeros(nh)
     vu = v[: ncx * ncy].reshape(ncx, ncy)
-    MK.apply_dot(vu, d, coarse.wx, coarse.wy, out, *coarse.segments)
+    MK.apply_dot(vu, d, coarse.wx, coarse.wy, out, *coarse.segments, coarse.ck, coarse.key)
     MK.hole_apply_dot(vu.reshape(-1), v[ncx * ncy:].copy(), coarse.edge_cell, coarse.edge_hole,
                       coarse.edge_w, coarse.hole_diag, out.reshape(-1), outb)
     ref = Ac @ v
@@ -472,3 +479,94 @@ def test_cycle_from_a_guess_is_the_correction_of_its_residual(name):
         assert np.abs(out - (e + z))[act].max() <= 1e-12 * scale
         if lev.n_holes:
             assert np.abs(out_h - (eh + zh)).max() <= 1e-12 * scale
+
+
+# -- runs of constant stencil -----------------------------------------------------------------
+
+def _two_materials():
+    # lambda 3 cells on the left, 7 on the right of a wall, a hole across it, periodic in y
+    m = np.zeros((70, 64), bool)
+    m[1:-1] = True
+    m[30:40, 20:28] = False
+    lam = np.where(np.arange(70)[:, None] < 35, 3e-6, 7e-6) * np.ones((1, 64))
+    return fx.meshes.from_mask(m, 1e-6, penetration_depth=lam, periodic=(False, True))
+
+
+def _axisymmetric_op():
+    from fluxoid.solvers.axisymmetric import build_operator as build_rz
+
+    ring = fx.meshes.revolution(fx.meshes.Rectangle(1.0e-6, 0.6e-6, center=(1.2e-6, 0.0)),
+                                penetration_depth=0.15e-6, spacing=0.02e-6)
+    return build_rz(ring)
+
+
+def test_constant_runs_partition_the_runs_and_hold_their_key():
+    """Every cell of a constant run has the run's stencil; the runs cover the same cells."""
+    op = build_operator(_two_materials())
+    seg = MK.active_segments(op.diag, op.wx, op.wy, 2)
+    sp_, lo, hi, ck, key = MK.constant_runs(op.diag, op.wx, op.wy, seg, 4)
+    nx, ny = op.shape
+    cover = np.zeros(op.shape, int)
+    keys = set()
+    for i in range(nx):
+        for g in range(sp_[i], sp_[i + 1]):
+            cover[i, lo[g]:hi[g]] += 1
+            if not ck[g]:
+                continue
+            assert lo[g] % 2 == 0 and hi[g] % 2 == 0 and hi[g] - lo[g] >= 4
+            j = np.arange(lo[g], hi[g])
+            im, ip = (i - 1) % nx, (i + 1) % nx
+            d, w = op.diag, op.wx
+            got = np.stack([d[i, j], d[im, j], d[ip, j], w[im, j], w[i, j], op.wy[i, j]], 1)
+            assert np.array_equal(got, np.broadcast_to(key[g], got.shape))
+            assert np.array_equal(d[i, j - 1], d[i, j]) and np.array_equal(d[i, j + 1], d[i, j])
+            assert np.array_equal(op.wy[i, j - 1], op.wy[i, j])
+            keys.add(tuple(key[g]))
+    assert np.array_equal(cover, (seg_cover := _cover(seg, op.shape)))
+    assert seg_cover.sum() == cover.sum()
+    assert len(keys) >= 2  # one stencil per material (at least)
+    assert np.sum((hi - lo)[ck == 1]) > 0.6 * np.sum(hi - lo)
+
+
+def _cover(seg, shape):
+    sp_, lo, hi = seg
+    c = np.zeros(shape, int)
+    for i in range(shape[0]):
+        for g in range(sp_[i], sp_[i + 1]):
+            c[i, lo[g]:hi[g]] += 1
+    return c
+
+
+@pytest.mark.parametrize("name", ["two materials", "periodic, odd lengths", "many holes",
+                                  "axisymmetric"])
+@pytest.mark.parametrize("cycle", ["W", "A"])
+def test_cycle_with_constant_stencils_equals_cycle_from_the_arrays(name, cycle, monkeypatch):
+    """Reading a run's stencil once instead of from the arrays changes no value beyond rounding."""
+    if name == "axisymmetric":
+        op = _axisymmetric_op()
+    elif name == "two materials":
+        op = build_operator(_two_materials())
+    elif name == "many holes":  # big enough for constant runs on the first coarse level too
+        op = build_operator(problem("holes", 192, 6.0, holes=6))
+    else:
+        op = build_operator(CASES[name]())
+    rng = np.random.default_rng(12)
+    r = rng.standard_normal(op.shape) * (op.diag > 0)
+    rh = rng.standard_normal(op.hole_diag.size)
+    outs = []
+    for min_len in (4, 0):
+        monkeypatch.setattr(mg, "CONSTANT_RUN_MIN", min_len)
+        hier = mg.Hierarchy(op, precision="float64", cycle=cycle)
+        if min_len:  # the constant runs are taken on the fine level and below
+            assert hier.levels[0].constant_fraction > 0.25
+            assert hier.levels[1].constant_fraction > 0.1
+        else:
+            assert hier.levels[0].constant_fraction == 0.0
+        z = np.zeros(op.shape)
+        zh = np.zeros(op.hole_diag.size)
+        rz = hier.vcycle(r, rh, z, zh)
+        outs.append((z, zh, rz))
+    (z1, zh1, rz1), (z2, zh2, rz2) = outs
+    np.testing.assert_allclose(z1, z2, rtol=1e-11, atol=1e-11 * np.abs(z2).max())
+    np.testing.assert_allclose(zh1, zh2, rtol=1e-11)
+    assert rz1 == pytest.approx(rz2, rel=1e-11)
