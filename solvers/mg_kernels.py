@@ -582,18 +582,10 @@ def _expand(ec, T, fy, ny, buf, lo, hi):
 def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
                 xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct, first):
     # yrow = row t of the first half-sweep: cells of colour ``first`` (1 black, 0 red) swept,
-    # the others x + P ec; the hole terms of the swept colour's edge cells included (hb_*)
+    # the others x + P ec; the hole terms of the swept colour's edge cells included (hb_*);
+    # em, e0, ep: rows t - 1, t, t + 1 of P ec (on row t's runs and the row ends)
     tm = t - 1 if t > 0 else nx - 1
     tp = t + 1 if t < nx - 1 else 0
-    lo = ny
-    hi = 0
-    if sp[t + 1] > sp[t]:  # the span of this row's runs, one cell wider each side
-        lo = max(slo[sp[t]] - 1, 0)
-        hi = min(shi[sp[t + 1] - 1] + 1, ny)
-    if ec.size > 0:  # (an empty ec: no coarse correction, the buffers stay zero)
-        _expand(ec, tm // fx, fy, ny, em, lo, hi)
-        _expand(ec, t // fx, fy, ny, e0, lo, hi)
-        _expand(ec, tp // fx, fy, ny, ep, lo, hi)
     for j in (0, ny - 1):
         jm = j - 1 if j > 0 else ny - 1
         jp = j + 1 if j < ny - 1 else 0
@@ -661,18 +653,29 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
         ybuf = np.zeros((3, ny), x.dtype)  # finite where a row's runs leave it unwritten
         ebuf = np.zeros((3, ny), x.dtype)
         tacc = 0.0
-        # one call site of the (inlined) row helper: step k computes the black row a - 1 + k
-        # into ring slot k % 3 and, from k = 2 on, the red row i = a + k - 2 from slots
-        # (k - 2) % 3 (row i - 1), (k - 1) % 3 (row i), k % 3 (row i + 1)
+        # step k computes the black row a - 1 + k into ring slot k % 3 and, from k = 2 on,
+        # the red row i = a + k - 2 from slots (k - 2) % 3 (row i - 1), (k - 1) % 3 (row i),
+        # k % 3 (row i + 1). The prolonged coarse correction of row a - 1 + m sits in slot
+        # m % 3 of ebuf, filled once (at step m - 1) over the runs of rows a - 2 + m .. a + m
         for k in range(b - a + 2):
             t = a - 1 + k
             if t < 0:
                 t = nx - 1
             elif t >= nx:
                 t = 0
-            _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, ebuf[0], ebuf[1], ebuf[2],
-                        ybuf[k % 3], xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct,
-                        first)
+            if ec.size > 0:  # (an empty ec: no coarse correction, the buffers stay zero)
+                for m in range(k - 1 if k == 0 else k + 1, k + 2):
+                    tt = (a - 1 + m + nx) % nx
+                    lo = ny
+                    hi = 0
+                    for q in ((tt + nx - 1) % nx, tt, (tt + 1) % nx):
+                        if sp[q + 1] > sp[q]:  # the rows' runs, one cell wider each side
+                            lo = min(lo, max(slo[sp[q]] - 1, 0))
+                            hi = max(hi, min(shi[sp[q + 1] - 1] + 1, ny))
+                    _expand(ec, tt // fx, fy, ny, ebuf[(m + 3) % 3], lo, hi)
+            _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, ebuf[(k + 2) % 3],
+                        ebuf[k % 3], ebuf[(k + 1) % 3], ybuf[k % 3], xh, hb_ptr, hb_cell,
+                        hb_hole, hb_w, sp, slo, shi, ck, ct, first)
             if k < 2:
                 continue
             i = a + k - 2
