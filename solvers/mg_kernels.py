@@ -224,11 +224,30 @@ def active_segments(diag, wx, wy, min_gap=16):
 # never straddles two) and are at least ``min_len`` cells long.
 
 @nb.njit(**_OPTS)
+def _same_flags(d, wx, wy, i, j0, j1, same):
+    # same[j] = 1 (j0 <= j < j1): cell (i, j) is active and keyed like cell (i, j - 1)
+    nx = d.shape[0]
+    im = i - 1 if i > 0 else nx - 1
+    ip = i + 1 if i < nx - 1 else 0
+    D0 = d[i]
+    DM = d[im]
+    DP = d[ip]
+    WM = wx[im]
+    WP = wx[i]
+    WY = wy[i]
+    for jj in range(j0, j1):
+        j = nb.uint64(jj)  # (unsigned: no negative-index wraparound, the loop vectorizes)
+        k = j - _U1
+        same[j] = ((D0[j] > 0.0) & (D0[j] == D0[k]) & (DM[j] == DM[k]) & (DP[j] == DP[k])
+                   & (WM[j] == WM[k]) & (WP[j] == WP[k]) & (WY[j] == WY[k]))
+
+
+@nb.njit(**_OPTS)
 def _const_row(d, wx, wy, i, sp, slo, shi, min_len, same, fill, base, olo, ohi, ock, oct):
     # the sub-runs of row i (written from ``base`` on when ``fill``); returns their number.
-    # same[j] = 1: cell j is active and keyed like cell j - 1 (one vectorized pass per run);
-    # a stretch [s, e) of such cells has its regular cells (both row neighbours in it) in
-    # [s + 1, e - 1), which is then cut to even ends
+    # same[j] = 1: cell j is active and keyed like cell j - 1 (``_same_flags``); a stretch
+    # [s, e) of such cells has its regular cells (both row neighbours in it) in [s + 1, e - 1),
+    # which is then cut to even ends
     nx, ny = d.shape
     im = i - 1 if i > 0 else nx - 1
     ip = i + 1 if i < nx - 1 else 0
@@ -244,11 +263,6 @@ def _const_row(d, wx, wy, i, sp, slo, shi, min_len, same, fill, base, olo, ohi, 
         hi = shi[g]
         j0 = max(lo, 1)
         j1 = min(hi, ny - 1)
-        if not fill:  # (the filling pass reads the flags the counting pass left)
-            for j in range(j0 + 1, j1):
-                same[j] = ((D0[j] > 0.0) & (D0[j] == D0[j - 1]) & (DM[j] == DM[j - 1])
-                           & (DP[j] == DP[j - 1]) & (WM[j] == WM[j - 1])
-                           & (WP[j] == WP[j - 1]) & (WY[j] == WY[j - 1]))
         cur = lo  # cells before ``cur`` are emitted
         j = j0
         while j < j1:
@@ -305,14 +319,21 @@ def _const_fill(d, wx, wy, sp, slo, shi, min_len, same, osp, olo, ohi, ock, oct)
                    oct)
 
 
-def constant_runs(d, wx, wy, segments, min_len=8):
+@nb.njit(parallel=True, **_OPTS)
+def _same_all(d, wx, wy, same):
+    for i in nb.prange(d.shape[0]):
+        _same_flags(d, wx, wy, i, 2, d.shape[1] - 1, same[i])
+
+
+def constant_runs(d, wx, wy, segments, min_len=8, same=None):
     """Split the runs ``segments`` = (sp, slo, shi) at the stretches of constant stencil.
 
     Returns (sp, slo, shi, kind, key): the new runs cover the same cells in
     the same order; ``kind[g]`` is 1 on a stretch of constant stencil and 0
     elsewhere, ``key[g]`` (float64, 6 values, see the comment above) holds
     the stencil of a constant stretch (zeros elsewhere). ``min_len <= 0``
-    splits nothing (every run general).
+    splits nothing (every run general). ``same``: a boolean work array of
+    the grid's shape, or None.
     """
     sp, slo, shi = segments
     nx = d.shape[0]
@@ -322,7 +343,9 @@ def constant_runs(d, wx, wy, segments, min_len=8):
     wx = np.ascontiguousarray(wx, dtype=np.float64)
     wy = np.ascontiguousarray(wy, dtype=np.float64)
     counts = np.empty(nx, np.int64)
-    same = np.empty(d.shape, np.bool_)
+    if same is None:
+        same = np.empty(d.shape, np.bool_)
+    _same_all(d, wx, wy, same)
     _const_counts(d, wx, wy, sp, slo, shi, max(int(min_len), 2), same, counts)
     osp = np.zeros(nx + 1, np.int64)
     np.cumsum(counts, out=osp[1:])
@@ -974,6 +997,32 @@ def prolong_add(xc, fx, fy, x):
     for i in nb.prange(nx):
         for j in range(ny):
             x[i, j] += xc[i // fx, j // fy]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def dominated(diag, wx, wy, px, py, frac):
+    """True when every active cell's couplings sum to at most ``frac`` times its diagonal."""
+    nx, ny = diag.shape
+    bad = 0
+    for i in nb.prange(nx):
+        nbad = 0
+        for j in range(ny):
+            d = diag[i, j]
+            if d <= 0.0:
+                continue
+            s = wx[i, j] + wy[i, j]
+            if i > 0:
+                s += wx[i - 1, j]
+            elif px:
+                s += wx[nx - 1, j]
+            if j > 0:
+                s += wy[i, j - 1]
+            elif py:
+                s += wy[i, ny - 1]
+            if s > frac * d:
+                nbad += 1
+        bad += nbad
+    return bad == 0
 
 
 @nb.njit(parallel=True, **_OPTS)

@@ -377,8 +377,10 @@ class Hierarchy:
             segs = MK.active_segments(diag, wx, wy, SEGMENT_MIN_GAP)
             # None: a coupling reaches a cell that is not an unknown; visit every cell
             segs = segs if segs is not None else MK.full_segments((nx, ny))
+            same = _POOL.take((nx, ny), np.bool_)  # constant_runs' work array
             lev.sp, lev.slo, lev.shi, lev.ck, lev.key = MK.constant_runs(
-                diag, wx, wy, segs, CONSTANT_RUN_MIN)
+                diag, wx, wy, segs, CONSTANT_RUN_MIN, same)
+            _POOL.give([same])
             lev.ct = MK.constant_stencils(lev.key, dt)
             lev.xh = np.zeros(nh)
             lev.rh = np.zeros(nh)
@@ -435,10 +437,7 @@ class Hierarchy:
     # -- setup helpers --------------------------------------------------------------------
     def _dominant(self, diag, wx, wy, mass) -> bool:
         px, py = self.periodic
-        off = (wx + np.roll(wx, 1, 0) if px else wx + np.pad(wx[:-1], ((1, 0), (0, 0))))
-        off = off + (wy + np.roll(wy, 1, 1) if py else wy + np.pad(wy[:, :-1], ((0, 0), (1, 0))))
-        act = diag > 0
-        return bool(np.all(off[act] <= DOMINANCE_STOP * diag[act]))
+        return bool(MK.dominated(diag, wx, wy, px, py, DOMINANCE_STOP))
 
     def _factor_coarsest(self, lev: Level, diag, wx, wy):
         nx, ny = lev.shape

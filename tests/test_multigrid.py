@@ -570,3 +570,24 @@ def test_cycle_with_constant_stencils_equals_cycle_from_the_arrays(name, cycle, 
     np.testing.assert_allclose(z1, z2, rtol=1e-11, atol=1e-11 * np.abs(z2).max())
     np.testing.assert_allclose(zh1, zh2, rtol=1e-11)
     assert rz1 == pytest.approx(rz2, rel=1e-11)
+
+
+@pytest.mark.parametrize("px, py", [(False, False), (True, False), (False, True), (True, True)])
+def test_dominance_check_matches_the_neighbour_sums(px, py):
+    """The coarsening stop: every active cell's couplings sum to at most frac x its diagonal."""
+    rng = np.random.default_rng(13)
+    nx, ny = 23, 18
+    wx = rng.random((nx, ny))
+    wy = rng.random((nx, ny))
+    if not px:
+        wx[-1] = 0.0
+    if not py:
+        wy[:, -1] = 0.0
+    off = wx + np.roll(wx, 1, 0) + wy + np.roll(wy, 1, 1)
+    diag = np.where(rng.random((nx, ny)) < 0.8, off / 0.3, 0.0)  # 20% inactive cells
+    assert MK.dominated(diag, wx, wy, px, py, 0.3 * (1 + 1e-12))
+    k = np.flatnonzero(diag > 0)[7]
+    diag.reshape(-1)[k] = off.reshape(-1)[k] / 0.31  # one active cell just past the limit
+    assert not MK.dominated(diag, wx, wy, px, py, 0.3 * (1 + 1e-12))
+    diag.reshape(-1)[k] = 0.0  # ... and ignored when it is not an unknown
+    assert MK.dominated(diag, wx, wy, px, py, 0.3 * (1 + 1e-12))
