@@ -647,25 +647,26 @@ def _black_into(x, r, inv_d, wx, wy, ec, fx, fy, t, nx, ny, em, e0, ep, yrow,
 
 
 @nb.njit(parallel=True, **_FAST)
-def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, hb_w, nchunks,
-                out, sp, slo, shi, ck, ct, first):
+def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, hb_w,
+                hs_ptr, hs_cell, hs_hole, hs_w, nchunks, out, sp, slo, shi, ck, ct, first):
     """out = the post-smoothing of the cycle (prolongation, black sweep, red sweep) in one pass.
 
     ``first = 0`` swaps the colours (red half-sweep, then black): with an
     empty ``ec`` (no coarse correction) that is the pre-smoother's second
-    sweep, and ``hb_*`` must then list the red edge cells.
+    sweep, and ``hb_*`` must then list the red edge cells, ``hs_*`` the black ones.
 
     A black half-sweep from x + P ec (hole terms of the black edge cells
-    included), then a red half-sweep (runs with ``ck[g] = 1`` take their stencil from
-    ``ct[g]``), but the intermediate y is kept in a ring of
+    included), then a red half-sweep (hole terms of the red edge cells
+    included; runs with ``ck[g] = 1`` take their stencil from ``ct[g]``),
+    but the intermediate y is kept in a ring of
     three rows per thread: each thread walks its block of rows, computing y
     one row ahead of the red sweep (and the two rows beyond its block that
     its ends need), so x, r and the coefficients are streamed once. The
     coarse correction is prolonged row by row into small buffers (contiguous
     reads). ``hb_*`` are the hole links of the black edge cells sorted by
-    cell, ``hb_ptr`` their row pointers; ``nchunks`` blocks of rows are
-    shared among the threads. Returns r . out over the 5-point
-    update (the caller adds the red edge cells' hole terms).
+    cell, ``hb_ptr`` their row pointers, ``hs_*`` those of the red edge
+    cells; ``nchunks`` blocks of rows are shared among the threads.
+    Returns r . out.
     """
     nx, ny = x.shape
     nchunks = max(1, min(nx, nchunks))
@@ -746,6 +747,11 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
                     v = sv if ((j + par) & _U1) == 0 else Y0[j]
                     O[j] = v
                     tacc += R[j] * v
+            for e in range(hs_ptr[i], hs_ptr[i + 1]):  # the red edge cells' hole terms
+                c = hs_cell[e] - i * ny
+                dv = hs_w[e] * xh[hs_hole[e]] * D[c]
+                O[c] += dv
+                tacc += R[c] * dv
         acc += tacc
     return acc
 
@@ -774,20 +780,6 @@ def hole_update(x, ec, coarse_of, xh, eh, rh, edge_cell, edge_hole, edge_w, hole
         acc[edge_hole[e]] += edge_w[e] * v
     for k in range(nh):
         xh[k] = acc[k] / hole_diag[k]
-
-
-@nb.njit(**_OPTS)
-def hole_fix_dot(y, xh, inv_d, r, edge_cell, edge_hole, edge_w, edge_colour, colour):
-    """Add the hole terms w x_h / d to the update of one colour's edge cells; returns the
-    change of r . y it makes."""
-    acc = 0.0
-    for e in range(edge_cell.size):
-        if edge_colour[e] == colour:
-            c = edge_cell[e]
-            dv = edge_w[e] * xh[edge_hole[e]] * inv_d[c]
-            y[c] += dv
-            acc += r[c] * dv
-    return acc
 
 
 @nb.njit(**_OPTS)

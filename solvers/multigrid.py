@@ -657,14 +657,9 @@ class Hierarchy:
         """out = a red-black sweep from x + P ec, colour ``first`` (1 black, 0 red) first,
         hole terms included; returns r . out over the cells."""
         fx, fy = lev.factor
-        hb = lev.hb if first else lev.hr
-        rz = MK.post_smooth(x, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh, *hb, nch, out,
-                            *lev.stencil_runs, first)
-        if lev.n_holes:  # the second colour's hole terms, added after (nothing reads them)
-            rz += MK.hole_fix_dot(out.reshape(-1), lev.xh, lev.inv_d.reshape(-1), r.reshape(-1),
-                                  lev.edge_cell, lev.edge_hole, lev.edge_w, lev.edge_colour,
-                                  1 - first)
-        return rz
+        hb, hs = (lev.hb, lev.hr) if first else (lev.hr, lev.hb)
+        return MK.post_smooth(x, ec, r, lev.inv_d, lev.wx, lev.wy, fx, fy, lev.xh, *hb, *hs, nch,
+                              out, *lev.stencil_runs, first)
 
     def _second_pass(self, l, threads, g, d):
         """The "A" cycle's second pass on level l: e = g e + d B (r - A e).

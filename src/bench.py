@@ -213,7 +213,7 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
             lambda: MK.residual_restrict(rl, L.x, L.inv_d, L.wx, L.wy, 2, 2, C.r, *K),
             (2 + 3 * g) * f),
         "post-smooth (prolongation + black + red sweep, + r.z)": (
-            lambda: MK.post_smooth(L.x, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, L.xh, *L.hb,
+            lambda: MK.post_smooth(L.x, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, L.xh, *L.hb, *L.hr,
                                    4 * threads, z, *K, 1),
             (3 + 3 * g) * f),
     }
