@@ -67,6 +67,10 @@ into the next p update, which reads p anyway.
 Every kernel walks only the runs of active cells of each row (cells that
 are unknowns; vacuum and hole interiors are skipped), so a body that fills
 part of its box costs that part of a sweep (``mg_kernels.active_segments``).
+Those runs are split further where a cell's stencil and its neighbours'
+diagonals repeat along the row (``mg_kernels.constant_runs``: the inside of
+one material, every row of the r-z operator): there the stencil kernels and
+A p read the run's stencil once and stream only the vectors.
 
 Work arrays (level iterates, restricted residuals, the Krylov vectors) come
 from a pool kept between solves (``_WorkPool``), so a sweep of solves on one
