@@ -597,7 +597,8 @@ class Hierarchy:
             return (float(np.dot(r.reshape(-1).astype(np.float64), out.reshape(-1)))
                     + float(rh @ out_h)) if l == 0 else 0.0
         fx, fy = lev.factor
-        nch = 4 * numba.get_num_threads()
+        nt = numba.get_num_threads()
+        nch = 4 * nt if nt > 1 else 1  # blocks of rows for post_smooth (one: no halo rows)
         # down: red, black, holes (twice on the finest level with two sweeps)
         if x0 is None:
             MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, lev.x, *lev.stencil_runs)
