@@ -69,13 +69,25 @@ def hole_apply(u, b, edge_cell, edge_hole, edge_w, hole_diag, out, out_b):
     acc = 0.0
     for k in range(b.size):
         out_b[k] = hole_diag[k] * b[k]
-    for e in range(edge_cell.size):
-        c = edge_cell[e]
-        k = edge_hole[e]
-        w = edge_w[e]
-        out[c] -= w * b[k]
-        out_b[k] -= w * u[c]
-        acc -= w * b[k] * u[c]
+    if edge_cell.size:
+        # a hole's consecutive edges are summed in a register (through out_b[k] in memory
+        # each edge would wait on the last one's store)
+        cur = edge_hole[0]
+        s = 0.0
+        for e in range(edge_cell.size):
+            c = edge_cell[e]
+            k = edge_hole[e]
+            w = edge_w[e]
+            if k != cur:
+                out_b[cur] -= s
+                s = 0.0
+                cur = k
+            bk = b[k]
+            uc = u[c]
+            out[c] -= w * bk
+            s += w * uc
+            acc -= w * bk * uc
+        out_b[cur] -= s
     for k in range(b.size):
         acc += b[k] * out_b[k]
     return acc

@@ -788,15 +788,32 @@ def hole_update(x, ec, coarse_of, xh, eh, rh, edge_cell, edge_hole, edge_w, hole
     acc = np.zeros(nh)
     for k in range(nh):
         acc[k] = rh[k]
-    use_ec = ec.size > 0
-    for e in range(edge_cell.size):
-        c = edge_cell[e]
-        v = x[c]
-        if use_ec:
-            v += ec[coarse_of[e]]
-        acc[edge_hole[e]] += edge_w[e] * v
+    _edge_sums(x, ec, coarse_of, edge_cell, edge_hole, edge_w, 0, edge_cell.size, acc)
     for k in range(nh):
         xh[k] = acc[k] / hole_diag[k]
+
+
+@nb.njit(inline="always")
+def _edge_sums(x, ec, coarse_of, edge_cell, edge_hole, edge_w, e0, e1, acc):
+    # acc[h] += sum of w (x_c + ec_parent(c)) over edges e0 .. e1 - 1; a hole's consecutive
+    # edges are summed in a register (through acc[h] in memory each edge would wait on the
+    # last one's store)
+    if e1 <= e0:
+        return
+    use_ec = ec.size > 0
+    cur = edge_hole[e0]
+    s = 0.0
+    for e in range(e0, e1):
+        v = x[edge_cell[e]]
+        if use_ec:
+            v += ec[coarse_of[e]]
+        k = edge_hole[e]
+        if k != cur:
+            acc[cur] += s
+            s = 0.0
+            cur = k
+        s += edge_w[e] * v
+    acc[cur] += s
 
 
 @nb.njit(**_OPTS)
