@@ -660,7 +660,9 @@ class OpenBoundary:
                 P, nmax = ny, nx + 1
             tab = periodic_lattice_green(P, nmax)          # (P, nmax + 1), offsets n >= 0
             full = np.concatenate([tab[:, :0:-1], tab], axis=1)   # offsets -nmax..nmax
-            L = 1 << int(math.ceil(math.log2(3 * nmax + 2)))
+            # offsets -nmax..nmax must land on distinct indices: L >= 2 nmax + 1 (the targets
+            # read back are within nmax of every source, so nothing else wraps onto them)
+            L = sfft.next_fast_len(2 * nmax + 1, real=True)
             ker = np.zeros((P, L))
             # place offset o at index o mod L
             o = np.arange(-nmax, nmax + 1)
@@ -679,8 +681,11 @@ class OpenBoundary:
             a = lattice_potential(mm, nn)[np.abs(np.arange(-Mx, Mx + 1))][:, np.abs(np.arange(-My, My + 1))]
             const = (_EULER + 1.5 * math.log(2.0) - math.log(h / self.gauge_length)) / (2 * math.pi)
             G = const - a
-            Lx = sfft.next_fast_len(nx + 2 * Mx + 1, real=True)
-            Ly = sfft.next_fast_len(ny + 2 * My + 1, real=True)
+            # the kernel's offsets -M..M on distinct indices (L >= 2 M + 1) is all a circular
+            # convolution needs here: every target read back, -1..n, is within M of every
+            # source, so no other offset wraps onto it
+            Lx = sfft.next_fast_len(2 * Mx + 1, real=True)
+            Ly = sfft.next_fast_len(2 * My + 1, real=True)
             ker = np.zeros((Lx, Ly))
             ox = np.arange(-Mx, Mx + 1) % Lx
             oy = np.arange(-My, My + 1) % Ly

@@ -120,6 +120,42 @@ def test_periodic_lattice_green_defining_equation():
     assert np.allclose(G.mean(axis=0), -np.arange(nmax + 1) / (2 * P), atol=1e-13)
 
 
+@pytest.mark.parametrize("periodic", [(False, False), (True, False), (False, True)])
+def test_boundary_potential_is_the_direct_lattice_sum(periodic):
+    """The FFT convolution (circular, on the smallest box that keeps the kernel's offsets
+    apart) equals the direct sum of G over the sources at every target it returns."""
+    nx, ny = 13, 10
+    mask = np.zeros((nx, ny), bool)
+    mask[1:-1, 1:-1] = True
+    grid = fx.meshes.from_mask(mask, 0.2 * LAM, penetration_depth=LAM, periodic=periodic).grid
+    bnd = T.OpenBoundary(grid, 7 * LAM)
+    rng = np.random.default_rng(3)
+    s = rng.standard_normal((nx, ny))
+    out = bnd.potential(s)
+    i, j = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+    px, py = periodic
+    tx = np.arange(nx) if px else np.arange(-1, nx + 1)
+    ty = np.arange(ny) if py else np.arange(-1, ny + 1)
+    ref = np.zeros((tx.size, ty.size))
+    if px or py:
+        P, along, across = (nx, i, j) if px else (ny, j, i)
+        nmax = (ny if px else nx) + 1
+        Gp = T.periodic_lattice_green(P, nmax)
+        for a, t in enumerate(tx):
+            for b, u in enumerate(ty):
+                m = ((t if px else u) - along) % P
+                n = np.abs((u if px else t) - across)
+                ref[a, b] = np.sum(s * Gp[m, n])
+    else:
+        h = grid.spacing
+        const = (T._EULER + 1.5 * math.log(2.0) - math.log(h / (7 * LAM))) / (2 * math.pi)
+        for a, t in enumerate(tx):
+            for b, u in enumerate(ty):
+                ref[a, b] = np.sum(s * (const - T.lattice_potential(t - i, u - j)))
+    assert out.shape == ref.shape
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+
+
 # ---------------------------------------------------------------------------- the operator
 
 def test_operator_matrix_free_equals_sparse_and_is_spd():
