@@ -89,6 +89,8 @@ from .options import SolverOptions
 
 #: Gauge length l0 (m): A = -(mu0 I / 2 pi) ln(r / l0) outside a round wire.
 GAUGE_LENGTH = 1.0
+#: Box solves of the open-boundary iteration kept to start the last one from.
+MAX_KEPT_BOX_SOLVES = 12
 
 #: Offsets up to this many cells (along each axis) use the quadrature of the
 #: lattice Green's function; beyond it, its asymptotic series.
@@ -874,6 +876,26 @@ def applied_potential(X, Y, applied) -> np.ndarray:
     return bx * Y - by * X
 
 
+def _combined_guess(seen, g):
+    """A start for the box solve with ghosts g, combined from the kept ones (None if g is
+    not near their span): u(g) = u(0, sources) + sum c_k u(v_k) for g = sum c_k v_k. Only a
+    start: the solve from it still runs to its tolerance."""
+    f0 = [t for t in seen if t[0] == "f0"]
+    vs = [t for t in seen if t[0] == "v"]
+    if len(f0) != 1 or not vs or len(vs) > MAX_KEPT_BOX_SOLVES:
+        return None
+    V = np.stack([t[1] for t in vs], axis=1)
+    c = np.linalg.lstsq(V, g, rcond=None)[0]
+    if not np.linalg.norm(V @ c - g) <= 1e-3 * max(float(np.linalg.norm(g)), 1e-300):
+        return None
+    u = f0[0][2].copy()
+    b = np.array(f0[0][3], dtype=float)
+    for ck, t in zip(c, vs, strict=True):
+        u += ck * t[2]
+        b += ck * t[3]
+    return u, b
+
+
 class TransverseSolver:
     """A reusable solver of problem B on one geometry.
 
@@ -1005,8 +1027,17 @@ class TransverseSolver:
             else:
                 app_g = bnd.ghosts_from_ext(A_app_ext)
 
+                # the box solves GMRES asks for, kept (a few) to start the last one from: the
+                # box solve is linear in the ghosts, so u(g) = u0 + sum c_k u(v_k) when
+                # g = sum c_k v_k over the ghosts it was given
+                seen: list = []
+
                 def F(g, with_sources):
                     u, b, _, _ = box(g, with_sources)
+                    if with_sources:
+                        seen.append(("f0", g.copy(), u, b))
+                    elif len(seen) <= MAX_KEPT_BOX_SOLVES:
+                        seen.append(("v", g.copy(), u, b))
                     s, _ = op.sources(u, b, fixed_c if with_sources else np.zeros_like(fixed_c))
                     val = bnd.ghosts_from_ext(bnd.potential(s))
                     return val + app_g if with_sources else val
@@ -1039,7 +1070,7 @@ class TransverseSolver:
                                 f"the open-boundary iteration stopped at relative mismatch {r:.3e} "
                                 f"(tolerance {outer_tol:.1e}) after {outer} box solves",
                                 residual=r, iterations=outer)
-                u, b, rhs_u, rhs_b = box(g, True)
+                u, b, rhs_u, rhs_b = box(g, True, _combined_guess(seen, g) if nrm else None)
             # the box residual, afresh with the matrix-free operator
             q_u = np.empty_like(u)
             q_b = np.empty_like(b)

@@ -437,6 +437,36 @@ def test_multigrid_and_direct_agree():
     assert b.inductance == pytest.approx(a.inductance, rel=1e-8)
 
 
+def test_last_box_solve_starts_from_the_combination_of_the_earlier_ones(monkeypatch):
+    """The box solve is linear in the ghost values: the combination of the solves the
+    open-boundary iteration made is the last box solution, to the solves' tolerance."""
+    geo = fx.meshes.wire(2 * LAM, penetration_depth=LAM, spacing=LAM / 6)
+    guesses, solves, span = [], [], []
+    combine, box_solve = T._combined_guess, T.TransverseSolver._box_solve
+
+    def spy_combine(seen, g):
+        V = np.stack([t[1] for t in seen if t[0] == "v"], axis=1)
+        c = np.linalg.lstsq(V, g, rcond=None)[0]
+        span.append(np.linalg.norm(V @ c - g) / np.linalg.norm(g))  # how far g is from them
+        guesses.append(combine(seen, g))
+        return guesses[-1]
+
+    def spy_solve(self, *args, **kwargs):
+        solves.append(box_solve(self, *args, **kwargs))
+        return solves[-1]
+
+    monkeypatch.setattr(T, "_combined_guess", spy_combine)
+    monkeypatch.setattr(T.TransverseSolver, "_box_solve", spy_solve)
+    fx.solve(geo, currents=[1e-3], method="multigrid")
+    assert len(guesses) == 1 and guesses[0] is not None and len(solves) >= 3
+    (ug, bg), (u, b, it) = guesses[0], solves[-1]
+    # exact but for the part of g outside the kept ghosts' span and the solves' tolerance
+    tol = 10 * span[0] + 1e-8
+    assert np.abs(ug - u).max() <= tol * np.abs(u).max()
+    assert np.abs(bg - b).max() <= tol * max(np.abs(b).max(), np.abs(u).max())
+    assert it < min(s[2] for s in solves[:-1])  # and it starts the last solve near its end
+
+
 def test_field_in_three_components_superposes_the_axial_solve():
     geo = fx.meshes.wire(2 * LAM, penetration_depth=LAM, spacing=LAM / 4)
     both = fx.solve(geo, applied_field=(1e-3, 0.0, 2e-3))
