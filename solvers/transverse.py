@@ -89,8 +89,9 @@ from .options import SolverOptions
 
 #: Gauge length l0 (m): A = -(mu0 I / 2 pi) ln(r / l0) outside a round wire.
 GAUGE_LENGTH = 1.0
-#: Box solves of the open-boundary iteration kept to start the last one from.
-MAX_KEPT_BOX_SOLVES = 12
+#: Box solves of the open-boundary iteration kept (in float32, 4 bytes per cell each) to
+#: start the last one from; an iteration that needs more starts it from zero.
+MAX_KEPT_BOX_SOLVES = 6
 
 #: Offsets up to this many cells (along each axis) use the quadrature of the
 #: lattice Green's function; beyond it, its asymptotic series.
@@ -888,7 +889,7 @@ def _combined_guess(seen, g):
     c = np.linalg.lstsq(V, g, rcond=None)[0]
     if not np.linalg.norm(V @ c - g) <= 1e-3 * max(float(np.linalg.norm(g)), 1e-300):
         return None
-    u = f0[0][2].copy()
+    u = f0[0][2].astype(np.float64)
     b = np.array(f0[0][3], dtype=float)
     for ck, t in zip(c, vs, strict=True):
         u += ck * t[2]
@@ -1034,10 +1035,11 @@ class TransverseSolver:
 
                 def F(g, with_sources):
                     u, b, _, _ = box(g, with_sources)
+                    # (in float32: a start needs no more, and it halves what they hold)
                     if with_sources:
-                        seen.append(("f0", g.copy(), u, b))
+                        seen.append(("f0", g.copy(), u.astype(np.float32), b.copy()))
                     elif len(seen) <= MAX_KEPT_BOX_SOLVES:
-                        seen.append(("v", g.copy(), u, b))
+                        seen.append(("v", g.copy(), u.astype(np.float32), b.copy()))
                     s, _ = op.sources(u, b, fixed_c if with_sources else np.zeros_like(fixed_c))
                     val = bnd.ghosts_from_ext(bnd.potential(s))
                     return val + app_g if with_sources else val
