@@ -609,11 +609,12 @@ def _expand(ec, T, fy, ny, E, base, lo, hi):
 # arrays cost about 110 ns per row, half of post_smooth's time on a 128^2 level
 @nb.njit(inline="always")
 def _black_into(X, R, D, WX, WY, t, nx, ny, E, bm, b0, bp, Y, yb,
-                xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct, first):
+                xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct, first, has_e):
     # Y[yb:yb + ny] = row t of the first half-sweep: cells of colour ``first`` (1 black,
     # 0 red) swept, the others x + P ec; the hole terms of the swept colour's edge cells
     # included (hb_*). X, R, D, WX, WY are the flat grid arrays; E[bm:], E[b0:], E[bp:] hold
-    # rows t - 1, t, t + 1 of P ec (on row t's runs and the row ends)
+    # rows t - 1, t, t + 1 of P ec (on row t's runs and the row ends), zero unless ``has_e``
+    # (then the constant runs skip them)
     tm = t - 1 if t > 0 else nx - 1
     tp = t + 1 if t < nx - 1 else 0
     k0 = nb.uint64(t * ny)
@@ -634,6 +635,14 @@ def _black_into(X, R, D, WX, WY, t, nx, ny, E, bm, b0, bp, Y, yb,
             wm = ct[g, 3]
             wp = ct[g, 4]
             wq = ct[g, 5]
+            if not has_e:
+                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                    j = nb.uint64(jj)
+                    k = k0 + j
+                    s = (R[k] + wm * X[km + j] + wp * X[kp + j]
+                         + wq * (X[k - _U1] + X[k + _U1])) * di
+                    Y[yb + j] = X[k] if ((j + par) & _U1) == 0 else s
+                continue
             for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
                 j = nb.uint64(jj)
                 k = k0 + j
@@ -717,7 +726,7 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
             _black_into(X, R, D, WX, WY, t, nx, ny, E, nb.uint64((k + 2) % 3) * uny,
                         nb.uint64(k % 3) * uny, nb.uint64((k + 1) % 3) * uny, Y,
                         nb.uint64(k % 3) * uny, xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi,
-                        ck, ct, first)
+                        ck, ct, first, ec.size > 0)
             if k < 2:
                 continue
             i = a + k - 2
