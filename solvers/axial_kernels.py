@@ -49,21 +49,29 @@ def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_
     return diag, wx, wy, outside_w, link_w, hole_links
 
 
+@nb.njit(inline="always")
+def _wrapped(ii, jj, nx, ny, periodic_x, periodic_y):
+    """(ii, jj) wrapped onto the grid across a periodic axis, and whether it is on the grid
+    (False past a non-periodic edge)."""
+    if ii < 0 or ii >= nx:
+        if not periodic_x:
+            return ii, jj, False
+        ii = ii % nx
+    if jj < 0 or jj >= ny:
+        if not periodic_y:
+            return ii, jj, False
+        jj = jj % ny
+    return ii, jj, True
+
+
 @nb.njit(inline="always")  # inlined: a call per link made the assembly 8x slower
 def _link(region, lam2, theta, i, j, k, nx, ny, periodic_x, periodic_y, theta_min):
     """(neighbour flat index or -1 past a non-periodic edge, its region (-1 there), weight)
     of link k of superconducting cell (i, j): the harmonic mean of (lambda/h)^2 to a
     superconducting neighbour, (lambda/h)^2 / theta across the boundary."""
-    ii = i + _DI[k]
-    jj = j + _DJ[k]
-    if ii < 0 or ii >= nx:
-        if not periodic_x:
-            return -1, -1, lam2[i, j] / max(theta[k, i, j], theta_min)
-        ii = ii % nx
-    if jj < 0 or jj >= ny:
-        if not periodic_y:
-            return -1, -1, lam2[i, j] / max(theta[k, i, j], theta_min)
-        jj = jj % ny
+    ii, jj, on = _wrapped(i + _DI[k], j + _DJ[k], nx, ny, periodic_x, periodic_y)
+    if not on:
+        return -1, -1, lam2[i, j] / max(theta[k, i, j], theta_min)
     r = region[ii, jj]
     if r == 0:
         a = lam2[i, j]
@@ -212,16 +220,9 @@ def fluxoid_band(region, lam2, theta, mass, B, applied_field, b, hole_mass, peri
 @nb.njit(cache=True)
 def _step(region, B, i, j, di, dj, steps, nx, ny, periodic_x, periodic_y):
     """(region, B) ``steps`` cells from (i, j) along (di, dj); (-1, 0) past a non-periodic edge."""
-    ii = i + steps * di
-    jj = j + steps * dj
-    if ii < 0 or ii >= nx:
-        if not periodic_x:
-            return -1, 0.0
-        ii = ii % nx
-    if jj < 0 or jj >= ny:
-        if not periodic_y:
-            return -1, 0.0
-        jj = jj % ny
+    ii, jj, on = _wrapped(i + steps * di, j + steps * dj, nx, ny, periodic_x, periodic_y)
+    if not on:
+        return -1, 0.0
     return region[ii, jj], B[ii, jj]
 
 

@@ -223,18 +223,19 @@ def active_segments(diag, wx, wy, min_gap=16):
 # end on even columns (a pair of cells, the aggregate of the restriction,
 # never straddles two) and are at least ``min_len`` cells long.
 
-@nb.njit(**_OPTS)
-def _same_flags(d, wx, wy, i, j0, j1, same):
-    # same[j] = 1 (j0 <= j < j1): cell (i, j) is active and keyed like cell (i, j - 1)
+@nb.njit(inline="always")
+def _key_rows(d, wx, wy, i):
+    # the rows a key is read from: d(i), d(i - 1), d(i + 1), wx(i - 1), wx(i), wy(i)
     nx = d.shape[0]
     im = i - 1 if i > 0 else nx - 1
     ip = i + 1 if i < nx - 1 else 0
-    D0 = d[i]
-    DM = d[im]
-    DP = d[ip]
-    WM = wx[im]
-    WP = wx[i]
-    WY = wy[i]
+    return d[i], d[im], d[ip], wx[im], wx[i], wy[i]
+
+
+@nb.njit(**_OPTS)
+def _same_flags(d, wx, wy, i, j0, j1, same):
+    # same[j] = 1 (j0 <= j < j1): cell (i, j) is active and keyed like cell (i, j - 1)
+    D0, DM, DP, WM, WP, WY = _key_rows(d, wx, wy, i)
     for jj in range(j0, j1):
         j = nb.uint64(jj)  # (unsigned: no negative-index wraparound, the loop vectorizes)
         k = j - _U1
@@ -248,15 +249,8 @@ def _const_row(d, wx, wy, i, sp, slo, shi, min_len, same, fill, base, olo, ohi, 
     # same[j] = 1: cell j is active and keyed like cell j - 1 (``_same_flags``); a stretch
     # [s, e) of such cells has its regular cells (both row neighbours in it) in [s + 1, e - 1),
     # which is then cut to even ends
-    nx, ny = d.shape
-    im = i - 1 if i > 0 else nx - 1
-    ip = i + 1 if i < nx - 1 else 0
-    D0 = d[i]
-    DM = d[im]
-    DP = d[ip]
-    WM = wx[im]
-    WP = wx[i]
-    WY = wy[i]
+    ny = d.shape[1]
+    D0, DM, DP, WM, WP, WY = _key_rows(d, wx, wy, i)
     n = 0
     for g in range(sp[i], sp[i + 1]):
         lo = slo[g]

@@ -396,7 +396,7 @@ class Hierarchy:
             fya = 2 if ny > 1 else 1
             if active + nh <= COARSEST_CELLS or (fxa == 1 and fya == 1):
                 break
-            if len(self.levels) > 1 and self._dominant(diag, wx, wy, mass):
+            if len(self.levels) > 1 and self._dominant(diag, wx, wy):
                 self.kind_coarsest = "smooth"
                 break
             ncx, ncy = -(-nx // fxa), -(-ny // fya)
@@ -439,7 +439,7 @@ class Hierarchy:
             self._amli = _chebyshev2(*self.interval)
 
     # -- setup helpers --------------------------------------------------------------------
-    def _dominant(self, diag, wx, wy, mass) -> bool:
+    def _dominant(self, diag, wx, wy) -> bool:
         px, py = self.periodic
         return bool(MK.dominated(diag, wx, wy, px, py, DOMINANCE_STOP))
 

@@ -19,7 +19,7 @@ TOLERANCE_MODES = ("residual", "discretization")
 #: at 14400 cells, 288 vs 175 ms at 57600; axisymmetric: 107 vs 92 ms at 28400,
 #: 198 vs 149 ms at 64000; fx.solve end to end, 2 threads), but below these limits
 #: the direct solve stays under about 0.2 s and a first run skips the multigrid
-#: kernels' compile (about 15 s on a fresh machine, once): the demo starts fast.
+#: kernels' compile (21-24 s on a fresh machine, once): the demo starts fast.
 DIRECT_LIMITS = {"axial": 40000, "transverse": 40000, "axisymmetric": 60000}
 
 #: Multigrid cycle per formulation. The axial operator keeps W: flat iteration
@@ -27,8 +27,8 @@ DIRECT_LIMITS = {"axial": 40000, "transverse": 40000, "axisymmetric": 60000}
 #: 7 once lambda exceeds ~100 cells. The transverse and axisymmetric operators
 #: couple a conductor's or ring's single unknown to all of its cells, and there
 #: the float32 W-cycle stalls near 1e-8 (a wire at 600^2: 43 iterations to 1e-11,
-#: "A" 19; fx.solve 7.1 s against 3.5 s at 900^2; a tube: 0.69 s, 895 inner
-#: iterations, against 0.15 s, 127).
+#: "A" 19; fx.solve of a wire on a 1350^2 grid 11.1 s against 3.9 s; a tube: 0.69 s,
+#: 895 inner iterations, against 0.15 s, 127).
 DEFAULT_CYCLES = {"axial": "W", "transverse": "A", "axisymmetric": "A"}
 
 

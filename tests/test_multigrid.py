@@ -38,6 +38,21 @@ def _agree(op, rhs, u, b, ud, bd, rtol):
         assert np.abs(b - bd).max() <= rtol * scale
 
 
+def _cycle_output(hier, op, r, rh):
+    """(z, zh, r . z) of one cycle of ``hier`` on (r, rh)."""
+    z = np.zeros(op.shape)
+    zh = np.zeros(op.hole_diag.size)
+    rz = hier.vcycle(r, rh, z, zh)
+    return z, zh, rz
+
+
+def _assert_same_cycle(a, b, rtol):
+    (z1, zh1, rz1), (z2, zh2, rz2) = a, b
+    np.testing.assert_allclose(z1, z2, rtol=rtol, atol=rtol * np.abs(z2).max())
+    np.testing.assert_allclose(zh1, zh2, rtol=rtol)
+    assert rz1 == pytest.approx(rz2, rel=rtol)
+
+
 CASES = {
     "hollow cylinder": lambda: problem("hollow_cylinder", 96, 6.0),
     "hollow cylinder, lambda 1000 cells": lambda: problem("hollow_cylinder", 96, 1000.0),
@@ -385,14 +400,8 @@ def test_cycle_on_active_runs_equals_cycle_on_every_cell(name, monkeypatch):
         hier = mg.Hierarchy(op, precision="float64")
         if not full:
             assert hier.levels[0].active_fraction < 1.0
-        z = np.zeros(op.shape)
-        zh = np.zeros(op.n_holes)
-        rz = hier.vcycle(r, rh, z, zh)
-        outs.append((z, zh, rz))
-    (z1, zh1, rz1), (z2, zh2, rz2) = outs
-    np.testing.assert_allclose(z1, z2, rtol=1e-12, atol=1e-12 * np.abs(z2).max())
-    np.testing.assert_allclose(zh1, zh2, rtol=1e-12)
-    assert rz1 == pytest.approx(rz2, rel=1e-12)
+        outs.append(_cycle_output(hier, op, r, rh))
+    _assert_same_cycle(*outs, rtol=1e-12)
 
 
 def test_stale_values_off_the_unknowns_do_not_leak():
@@ -562,14 +571,8 @@ def test_cycle_with_constant_stencils_equals_cycle_from_the_arrays(name, cycle, 
             assert hier.levels[1].constant_fraction > 0.1
         else:
             assert hier.levels[0].constant_fraction == 0.0
-        z = np.zeros(op.shape)
-        zh = np.zeros(op.hole_diag.size)
-        rz = hier.vcycle(r, rh, z, zh)
-        outs.append((z, zh, rz))
-    (z1, zh1, rz1), (z2, zh2, rz2) = outs
-    np.testing.assert_allclose(z1, z2, rtol=1e-11, atol=1e-11 * np.abs(z2).max())
-    np.testing.assert_allclose(zh1, zh2, rtol=1e-11)
-    assert rz1 == pytest.approx(rz2, rel=1e-11)
+        outs.append(_cycle_output(hier, op, r, rh))
+    _assert_same_cycle(*outs, rtol=1e-11)
 
 
 @pytest.mark.parametrize("px, py", [(False, False), (True, False), (False, True), (True, True)])
