@@ -877,23 +877,23 @@ def applied_potential(X, Y, applied) -> np.ndarray:
     return bx * Y - by * X
 
 
-def _combined_guess(seen, g):
-    """A start for the box solve with ghosts g, combined from the kept ones (None if g is
-    not near their span): u(g) = u(0, sources) + sum c_k u(v_k) for g = sum c_k v_k. Only a
+def _combined_guess(start, kept, g):
+    """A start for the box solve with ghosts g, combined from earlier ones (None if g is
+    not near their span, or some were not kept): u(g) = u_0 + sum c_k u(v_k) for
+    g = sum c_k v_k, with ``start`` = (u_0, b_0) the solve with the sources and no ghosts
+    and ``kept`` the (v_k, u(v_k), b(v_k)) of the source-free ones (None: not kept). Only a
     start: the solve from it still runs to its tolerance."""
-    f0 = [t for t in seen if t[0] == "f0"]
-    vs = [t for t in seen if t[0] == "v"]
-    if len(f0) != 1 or not vs or len(vs) > MAX_KEPT_BOX_SOLVES:
+    if not start or not kept or any(t is None for t in kept):
         return None
-    V = np.stack([t[1] for t in vs], axis=1)
+    V = np.stack([t[0] for t in kept], axis=1)
     c = np.linalg.lstsq(V, g, rcond=None)[0]
     if not np.linalg.norm(V @ c - g) <= 1e-3 * max(float(np.linalg.norm(g)), 1e-300):
         return None
-    u = f0[0][2].astype(np.float64)
-    b = np.array(f0[0][3], dtype=float)
-    for ck, t in zip(c, vs, strict=True):
-        u += ck * t[2]
-        b += ck * t[3]
+    u = start[0].astype(np.float64)
+    b = np.array(start[1], dtype=float)
+    for ck, (_, uk, bk) in zip(c, kept, strict=True):
+        u += ck * uk
+        b += ck * bk
     return u, b
 
 
@@ -1028,18 +1028,19 @@ class TransverseSolver:
             else:
                 app_g = bnd.ghosts_from_ext(A_app_ext)
 
-                # the box solves GMRES asks for, kept (a few) to start the last one from: the
-                # box solve is linear in the ghosts, so u(g) = u0 + sum c_k u(v_k) when
-                # g = sum c_k v_k over the ghosts it was given
-                seen: list = []
+                # the box solves GMRES asks for, kept (a few, in float32: a start needs no
+                # more) to start the last one from: the box solve is linear in the ghosts
+                start: list = []
+                kept: list = []
 
                 def F(g, with_sources):
                     u, b, _, _ = box(g, with_sources)
-                    # (in float32: a start needs no more, and it halves what they hold)
                     if with_sources:
-                        seen.append(("f0", g.copy(), u.astype(np.float32), b.copy()))
-                    elif len(seen) <= MAX_KEPT_BOX_SOLVES:
-                        seen.append(("v", g.copy(), u.astype(np.float32), b.copy()))
+                        start[:] = [u.astype(np.float32), b.copy()]
+                    elif len(kept) < MAX_KEPT_BOX_SOLVES:
+                        kept.append((g.copy(), u.astype(np.float32), b.copy()))
+                    else:
+                        kept.append(None)
                     s, _ = op.sources(u, b, fixed_c if with_sources else np.zeros_like(fixed_c))
                     val = bnd.ghosts_from_ext(bnd.potential(s))
                     return val + app_g if with_sources else val
@@ -1072,7 +1073,7 @@ class TransverseSolver:
                                 f"the open-boundary iteration stopped at relative mismatch {r:.3e} "
                                 f"(tolerance {outer_tol:.1e}) after {outer} box solves",
                                 residual=r, iterations=outer)
-                u, b, rhs_u, rhs_b = box(g, True, _combined_guess(seen, g) if nrm else None)
+                u, b, rhs_u, rhs_b = box(g, True, _combined_guess(start, kept, g) if nrm else None)
             # the box residual, afresh with the matrix-free operator
             q_u = np.empty_like(u)
             q_b = np.empty_like(b)

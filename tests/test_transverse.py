@@ -444,11 +444,11 @@ def test_last_box_solve_starts_from_the_combination_of_the_earlier_ones(monkeypa
     guesses, solves, span = [], [], []
     combine, box_solve = T._combined_guess, T.TransverseSolver._box_solve
 
-    def spy_combine(seen, g):
-        V = np.stack([t[1] for t in seen if t[0] == "v"], axis=1)
+    def spy_combine(start, kept, g):
+        V = np.stack([t[0] for t in kept], axis=1)
         c = np.linalg.lstsq(V, g, rcond=None)[0]
         span.append(np.linalg.norm(V @ c - g) / np.linalg.norm(g))  # how far g is from them
-        guesses.append(combine(seen, g))
+        guesses.append(combine(start, kept, g))
         return guesses[-1]
 
     def spy_solve(self, *args, **kwargs):
