@@ -779,13 +779,13 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
 # -- hole unknowns (short edge lists, serial) ----------------------------------------------
 
 @nb.njit(**_OPTS)
-def hole_update(x, ec, coarse_of, xh, eh, rh, edge_cell, edge_hole, edge_w, hole_diag):
-    """Gauss-Seidel on the hole rows: xh = (rh + eh + sum w (x_c + ec_parent(c))) / D_k.
+def hole_update(x, ec, coarse_of, xh, rh, edge_cell, edge_hole, edge_w, hole_diag):
+    """Gauss-Seidel on the hole rows: xh = (rh + sum w (x_c + ec_parent(c))) / D_k.
 
     ``x`` is the flat grid array; ``ec``, ``coarse_of`` give the coarse
-    correction of each edge cell (pass an empty ``ec`` for none); ``eh`` is
-    the coarse correction of the holes themselves, which drops out of a
-    Gauss-Seidel update of the hole row (kept in the signature for clarity).
+    correction of each edge cell (pass an empty ``ec`` for none). The coarse
+    correction of the holes themselves drops out of a Gauss-Seidel update of
+    the hole row.
     """
     nh = xh.size
     acc = np.zeros(nh)

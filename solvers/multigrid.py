@@ -655,8 +655,7 @@ class Hierarchy:
         """Gauss-Seidel on the hole rows from x (+ the coarse correction ec at the edge cells)."""
         if lev.n_holes:
             MK.hole_update(x.reshape(-1), self._empty_ec if ec is None else ec, lev.coarse_of,
-                           lev.xh, _EMPTY, rh, lev.edge_cell, lev.edge_hole, lev.edge_w,
-                           lev.hole_diag)
+                           lev.xh, rh, lev.edge_cell, lev.edge_hole, lev.edge_w, lev.hole_diag)
 
     def _sweep(self, lev: Level, x, ec, r, first, nch, out) -> float:
         """out = a red-black sweep from x + P ec, colour ``first`` (1 black, 0 red) first,
