@@ -532,7 +532,7 @@ class AxisymmetricSolver:
                 f"far_field must be 'auto', 'exact' or 'block', got {far_field!r}")
         self.far_field = far_field
         self.geometry = geo
-        self.options = (options or SolverOptions()).validate()
+        self.options = (options or SolverOptions()).validate_for("axisymmetric")
         self.operator = build_operator(geo)
         op = self.operator
         method = self.options.method

@@ -76,9 +76,10 @@ class SolverOptions:
         ``"residual"`` stops at the relative residual ``tol``;
         ``"discretization"`` stops as soon as the algebraic error is well
         below the discretization error of the grid ("as accurate as the grid
-        allows"), a tolerance of 0.1 (h / l)^2 with l the smaller of the
-        penetration depth and the size of the superconductor (clipped to
-        [1e-12, 1e-3]); ``tol`` is then ignored.
+        allows"): a relative residual of 0.01 (h / lambda)^2, with lambda the
+        smallest penetration depth, clipped to [1e-12, 1e-4]
+        (``multigrid.discretization_tolerance``); ``tol`` is then ignored.
+        Axial formulation only.
     """
 
     method: str = "auto"
@@ -138,4 +139,23 @@ class SolverOptions:
             raise ParameterError(
                 f"tolerance_mode must be one of {TOLERANCE_MODES}, got {self.tolerance_mode!r}"
             )
+        return self
+
+    def validate_for(self, formulation: str) -> SolverOptions:
+        """The validated options, checked against what ``formulation`` implements.
+
+        The full-multigrid start and the discretization tolerance exist for
+        the axial formulation only; the others raise rather than silently
+        solve to ``tol`` from zero.
+        """
+        self.validate()
+        if formulation != "axial":
+            if self.tolerance_mode != "residual":
+                raise ParameterError(
+                    f"tolerance_mode={self.tolerance_mode!r} is implemented for the axial "
+                    f"formulation only; the {formulation} solve stops at the relative residual tol")
+            if self.full_multigrid:
+                raise ParameterError(
+                    f"full_multigrid=True is implemented for the axial formulation only, "
+                    f"not the {formulation} solve")
         return self

@@ -912,7 +912,7 @@ class TransverseSolver:
 
     def __init__(self, geometry: Geometry, options: SolverOptions | None = None):
         self.geometry = geometry
-        self.options = (options or SolverOptions()).validate()
+        self.options = (options or SolverOptions()).validate_for("transverse")
         self.cells = conductor_cells(geometry)
         self._ops: dict = {}
         self._bounds: dict = {}
