@@ -395,14 +395,17 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
     else:
         raise ParameterError(f"vortex_core must be 'source' or 'hole', got {vortex_core!r}")
 
+    from .solvers import kernels as K
     from .solvers.axial import build_operator, full_field
     from .solvers.run import solve_axial
 
     op = build_operator(geometry)
     rhs = op.rhs(Ba, n, sources)
     res = solve_axial(geometry, rhs, options, operator=op)
-    # the final residual's norm, in the operator's units (bounds the fluxoid check below)
-    rhs_norm = math.sqrt(float(np.vdot(rhs[0], rhs[0])) + float(np.vdot(rhs[1], rhs[1])))
+    # the final residual's norm, in the operator's units (bounds the fluxoid check below);
+    # a numba reduction, not BLAS, whose threads spin after a call on the cores the next
+    # solve's threads need
+    rhs_norm = math.sqrt(K.dot(rhs[0], rhs[0]) + float(rhs[1] @ rhs[1]))
     B = full_field(op, res.u, res.b, Ba, overwrite=True)  # res.u is this solve's own array
     sol = Solution(geometry, B, res.b, applied_field=Ba, fluxoid_numbers=n, vortices=vort,
                    sources=sources, residual=res.residual, iterations=res.iterations,
