@@ -410,6 +410,43 @@ def _pre(r, inv_d, wx, wy, i, im, ip, j, jm, jp, fm, fp, gm, gp):
     return s * inv_d[i, j]
 
 
+@nb.njit(inline="always")
+def _pre_row(r, inv_d, wx, wy, R, D, WX, WY, i, nx, ny, sp, slo, shi, ck, ct, one, zero,
+             gseam, O, ob):
+    # row i of the sweep from zero into O[ob:ob + ny] (its runs and its two end cells)
+    im, ip, k0, km, kp = _rows(i, nx, ny)
+    fm = one if ((i - im) & 1) == 1 else zero  # 0 only on the seam rows of an odd axis
+    fp = one if ((ip - i) & 1) == 1 else zero
+    O[ob] = _pre(r, inv_d, wx, wy, i, im, ip, 0, ny - 1, 1 % ny, fm, fp, gseam, one)
+    par = nb.uint64(i & 1)
+    for g in range(sp[i], sp[i + 1]):
+        if ck[g]:
+            di = ct[g, 0]
+            am = fm * ct[g, 3] * ct[g, 1]
+            ap = fp * ct[g, 4] * ct[g, 2]
+            ay = ct[g, 5] * di
+            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                j = nb.uint64(jj)
+                k = k0 + j
+                t = R[k] * di
+                s = (R[k] + am * R[km + j] + ap * R[kp + j]
+                     + ay * (R[k - _U1] + R[k + _U1])) * di
+                O[ob + j] = t if ((j + par) & _U1) == 0 else s
+            continue
+        for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+            j = nb.uint64(jj)
+            k = k0 + j
+            t = R[k] * D[k]
+            s = (R[k] + fm * WX[km + j] * (R[km + j] * D[km + j])
+                 + fp * WX[k] * (R[kp + j] * D[kp + j])
+                 + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
+                 + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
+            O[ob + j] = t if ((j + par) & _U1) == 0 else s
+    if ny > 1:
+        O[ob + nb.uint64(ny - 1)] = _pre(r, inv_d, wx, wy, i, im, ip, ny - 1, ny - 2, 0, fm, fp,
+                                         one, gseam)
+
+
 @nb.njit(parallel=True, **_OPTS)
 def presmooth(r, inv_d, wx, wy, x, sp, slo, shi, ck, ct):
     """x = one red-black sweep on A x = r from x = 0, in a single pass.
@@ -431,36 +468,8 @@ def presmooth(r, inv_d, wx, wy, x, sp, slo, shi, ck, ct):
     zero = r.dtype.type(0.0)
     gseam = one if (ny % 2 == 0) else zero
     for i in nb.prange(nx):
-        im, ip, k0, km, kp = _rows(i, nx, ny)
-        fm = one if ((i - im) & 1) == 1 else zero  # 0 only on the seam rows of an odd axis
-        fp = one if ((ip - i) & 1) == 1 else zero
-        x[i, 0] = _pre(r, inv_d, wx, wy, i, im, ip, 0, ny - 1, 1 % ny, fm, fp, gseam, one)
-        par = nb.uint64(i & 1)
-        for g in range(sp[i], sp[i + 1]):
-            if ck[g]:
-                di = ct[g, 0]
-                am = fm * ct[g, 3] * ct[g, 1]
-                ap = fp * ct[g, 4] * ct[g, 2]
-                ay = ct[g, 5] * di
-                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-                    j = nb.uint64(jj)
-                    k = k0 + j
-                    t = R[k] * di
-                    s = (R[k] + am * R[km + j] + ap * R[kp + j]
-                         + ay * (R[k - _U1] + R[k + _U1])) * di
-                    X[k] = t if ((j + par) & _U1) == 0 else s
-                continue
-            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-                j = nb.uint64(jj)
-                k = k0 + j
-                t = R[k] * D[k]
-                s = (R[k] + fm * WX[km + j] * (R[km + j] * D[km + j])
-                     + fp * WX[k] * (R[kp + j] * D[kp + j])
-                     + WY[k - _U1] * (R[k - _U1] * D[k - _U1])
-                     + WY[k] * (R[k + _U1] * D[k + _U1])) * D[k]
-                X[k] = t if ((j + par) & _U1) == 0 else s
-        if ny > 1:
-            x[i, ny - 1] = _pre(r, inv_d, wx, wy, i, im, ip, ny - 1, ny - 2, 0, fm, fp, one, gseam)
+        _pre_row(r, inv_d, wx, wy, R, D, WX, WY, i, nx, ny, sp, slo, shi, ck, ct, one, zero,
+                 gseam, X, nb.uint64(i * ny))
 
 
 @nb.njit(**_OPTS)  # called (row ends, odd levels), not inlined: keeps the kernels quick to compile
@@ -469,6 +478,66 @@ def _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp):
     if idg == 0.0:
         return 0.0
     return r[i, j] - x[i, j] / idg + _star(x, wx, wy, i, im, ip, j, jm, jp)
+
+
+@nb.njit(inline="always")
+def _res_end(R, D, WX, WY, X, k0, km, xm, x0, xp, j, jm, jp):
+    # the residual of a row-end cell (flat: k0, km the rows of the arrays, xm, x0, xp those of X)
+    k = k0 + nb.uint64(j)
+    idg = D[k]
+    if idg == 0.0:
+        return 0.0
+    uj = nb.uint64(j)
+    return R[k] - X[x0 + uj] / idg + (WX[km + uj] * X[xm + uj] + WX[k] * X[xp + uj]
+                                      + WY[k0 + nb.uint64(jm)] * X[x0 + nb.uint64(jm)]
+                                      + WY[k] * X[x0 + nb.uint64(jp)])
+
+
+@nb.njit(inline="always")
+def _res_row(R, D, WX, WY, X, i, nx, ny, xm, x0, xp, sp, slo, shi, ck, ct, one, RC, c0):
+    # RC[c0 + j // 2] += the residual of row i (x's rows i - 1, i, i + 1 at X[xm:], X[x0:],
+    # X[xp:]) summed over pairs of columns (fy = 2)
+    im, ip, k0, km, kp = _rows(i, nx, ny)
+    jmid = (ny - 1) // 2
+    for j in range(min(2, ny)):
+        jm = j - 1 if j > 0 else ny - 1
+        jp = j + 1 if j < ny - 1 else 0
+        RC[c0 + nb.uint64(j >> 1)] += _res_end(R, D, WX, WY, X, k0, km, xm, x0, xp, j, jm, jp)
+    for g in range(sp[i], sp[i + 1]):
+        if ck[g]:  # (a constant run starts and ends on even columns)
+            dd = one / ct[g, 0]
+            wm = ct[g, 3]
+            wp = ct[g, 4]
+            wq = ct[g, 5]
+            for JJ in range(max(slo[g] >> 1, 1), min(shi[g] >> 1, jmid)):
+                J = nb.uint64(JJ)
+                j = J + J
+                k = k0 + j
+                q = x0 + j
+                v0 = (R[k] + wm * X[xm + j] + wp * X[xp + j]
+                      + wq * (X[q - _U1] + X[q + _U1]) - X[q] * dd)
+                v1 = (R[k + _U1] + wm * X[xm + j + _U1] + wp * X[xp + j + _U1]
+                      + wq * (X[q] + X[q + _U1 + _U1]) - X[q + _U1] * dd)
+                RC[c0 + J] += v0 + v1
+            continue
+        # aggregates 1 .. jmid - 1 that meet the run (its end cells may be inactive)
+        for JJ in range(max(slo[g] >> 1, 1), min((shi[g] + 1) >> 1, jmid)):
+            J = nb.uint64(JJ)
+            acc = 0.0
+            for qq in range(2):
+                j = J + J + nb.uint64(qq)
+                k = k0 + j
+                q = x0 + j
+                dk = D[k]
+                v = (R[k] + WX[km + j] * X[xm + j] + WX[k] * X[xp + j]
+                     + WY[k - _U1] * X[q - _U1] + WY[k] * X[q + _U1]
+                     - X[q] / dk)
+                acc += v if dk != 0.0 else 0.0
+            RC[c0 + J] += acc
+    for j in range(max(2, 2 * jmid), ny):
+        jp = j + 1 if j < ny - 1 else 0
+        RC[c0 + nb.uint64(j >> 1)] += _res_end(R, D, WX, WY, X, k0, km, xm, x0, xp, j, j - 1,
+                                               jp)
 
 
 @nb.njit(parallel=True, **_FAST)
@@ -495,43 +564,8 @@ def residual_restrict(r, x, inv_d, wx, wy, fx, fy, rc, sp, slo, shi, ck, ct):
         for i in range(I * fx, min(I * fx + fx, nx)):
             im, ip, k0, km, kp = _rows(i, nx, ny)
             if fy == 2:
-                jmid = (ny - 1) // 2
-                for j in range(min(2, ny)):
-                    jm = j - 1 if j > 0 else ny - 1
-                    jp = j + 1 if j < ny - 1 else 0
-                    rc[I, j >> 1] += _res(r, x, inv_d, wx, wy, i, im, ip, j, jm, jp)
-                for g in range(sp[i], sp[i + 1]):
-                    if ck[g]:  # (a constant run starts and ends on even columns)
-                        dd = one / ct[g, 0]
-                        wm = ct[g, 3]
-                        wp = ct[g, 4]
-                        wq = ct[g, 5]
-                        for JJ in range(max(slo[g] >> 1, 1), min(shi[g] >> 1, jmid)):
-                            J = nb.uint64(JJ)
-                            k = k0 + J + J
-                            j = J + J
-                            v0 = (R[k] + wm * Xf[km + j] + wp * Xf[kp + j]
-                                  + wq * (Xf[k - _U1] + Xf[k + _U1]) - Xf[k] * dd)
-                            v1 = (R[k + _U1] + wm * Xf[km + j + _U1] + wp * Xf[kp + j + _U1]
-                                  + wq * (Xf[k] + Xf[k + _U1 + _U1]) - Xf[k + _U1] * dd)
-                            RC[c0 + J] += v0 + v1
-                        continue
-                    # aggregates 1 .. jmid - 1 that meet the run (its end cells may be inactive)
-                    for JJ in range(max(slo[g] >> 1, 1), min((shi[g] + 1) >> 1, jmid)):
-                        J = nb.uint64(JJ)
-                        acc = 0.0
-                        for q in range(2):
-                            j = J + J + nb.uint64(q)
-                            k = k0 + j
-                            dk = D[k]
-                            v = (R[k] + WX[km + j] * Xf[km + j] + WX[k] * Xf[kp + j]
-                                 + WY[k - _U1] * Xf[k - _U1] + WY[k] * Xf[k + _U1]
-                                 - Xf[k] / dk)
-                            acc += v if dk != 0.0 else 0.0
-                        RC[c0 + J] += acc
-                for j in range(max(2, 2 * jmid), ny):
-                    jp = j + 1 if j < ny - 1 else 0
-                    rc[I, j >> 1] += _res(r, x, inv_d, wx, wy, i, im, ip, j, j - 1, jp)
+                _res_row(R, D, WX, WY, Xf, i, nx, ny, km, k0, kp, sp, slo, shi, ck, ct, one,
+                         RC, c0)
             else:
                 for j in range(ny):
                     jm = j - 1 if j > 0 else ny - 1
@@ -566,13 +600,15 @@ def residual(r, x, inv_d, wx, wy, out, sp, slo, shi):
 
 
 @nb.njit(inline="always")
-def _postb(X, R, D, WX, WY, k, km, kp, kjm, kjp, e0, em, ep, e0m, e0p, black):
+def _postb(X, R, D, WX, WY, k, km, kp, kjm, kjp, xk, xkm, xkp, xkjm, xkjp, e0, em, ep, e0m, e0p,
+           black):
     # one row-end cell (flat indices: k itself, km/kp its x neighbours, kjm/kjp its y
-    # neighbours): swept when ``black`` is set, else x + P ec
+    # neighbours in the arrays, xk.. the same cells in X): swept when ``black`` is set,
+    # else x + P ec
     if not black:
-        return X[k] + e0
-    s = (R[k] + WX[km] * (X[km] + em) + WX[k] * (X[kp] + ep)
-         + WY[kjm] * (X[kjm] + e0m) + WY[k] * (X[kjp] + e0p))
+        return X[xk] + e0
+    s = (R[k] + WX[km] * (X[xkm] + em) + WX[k] * (X[xkp] + ep)
+         + WY[kjm] * (X[xkjm] + e0m) + WY[k] * (X[xkjp] + e0p))
     return s * D[k]
 
 
@@ -602,25 +638,25 @@ def _expand(ec, T, fy, ny, E, base, lo, hi):
 # inlined into post_smooth's row loop (its only call site): as a call, passing the flat
 # arrays cost about 110 ns per row, half of post_smooth's time on a 128^2 level
 @nb.njit(inline="always")
-def _black_into(X, R, D, WX, WY, t, nx, ny, E, bm, b0, bp, Y, yb,
+def _black_into(X, xm, x0, xp, R, D, WX, WY, t, nx, ny, E, bm, b0, bp, Y, yb,
                 xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct, first, has_e):
     # Y[yb:yb + ny] = row t of the first half-sweep: cells of colour ``first`` (1 black,
     # 0 red) swept, the others x + P ec; the hole terms of the swept colour's edge cells
-    # included (hb_*). X, R, D, WX, WY are the flat grid arrays; E[bm:], E[b0:], E[bp:] hold
-    # rows t - 1, t, t + 1 of P ec (on row t's runs and the row ends), zero unless ``has_e``
-    # (then the constant runs skip them)
+    # included (hb_*). R, D, WX, WY are the flat grid arrays; X holds rows t - 1, t, t + 1
+    # of x at X[xm:], X[x0:], X[xp:]; E[bm:], E[b0:], E[bp:] hold those rows of P ec (on
+    # row t's runs and the row ends), zero unless ``has_e`` (then the constant runs skip them)
     tm = t - 1 if t > 0 else nx - 1
     tp = t + 1 if t < nx - 1 else 0
     k0 = nb.uint64(t * ny)
     km = nb.uint64(tm * ny)
     kp = nb.uint64(tp * ny)
     for j in (0, ny - 1):
-        jm = j - 1 if j > 0 else ny - 1
-        jp = j + 1 if j < ny - 1 else 0
+        jm = nb.uint64(j - 1 if j > 0 else ny - 1)
+        jp = nb.uint64(j + 1 if j < ny - 1 else 0)
         uj = nb.uint64(j)
-        Y[yb + uj] = _postb(X, R, D, WX, WY, k0 + uj, km + uj, kp + uj, k0 + nb.uint64(jm),
-                            k0 + nb.uint64(jp), E[b0 + uj], E[bm + uj], E[bp + uj],
-                            E[b0 + nb.uint64(jm)], E[b0 + nb.uint64(jp)],
+        Y[yb + uj] = _postb(X, R, D, WX, WY, k0 + uj, km + uj, kp + uj, k0 + jm, k0 + jp,
+                            x0 + uj, xm + uj, xp + uj, x0 + jm, x0 + jp,
+                            E[b0 + uj], E[bm + uj], E[bp + uj], E[b0 + jm], E[b0 + jp],
                             (t + j + first + 1) & 1 == 1)
     par = nb.uint64((t + first + 1) & 1)
     for g in range(sp[t], sp[t + 1]):
@@ -633,29 +669,80 @@ def _black_into(X, R, D, WX, WY, t, nx, ny, E, bm, b0, bp, Y, yb,
                 for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
                     j = nb.uint64(jj)
                     k = k0 + j
-                    s = (R[k] + wm * X[km + j] + wp * X[kp + j]
-                         + wq * (X[k - _U1] + X[k + _U1])) * di
-                    Y[yb + j] = X[k] if ((j + par) & _U1) == 0 else s
+                    q = x0 + j
+                    s = (R[k] + wm * X[xm + j] + wp * X[xp + j]
+                         + wq * (X[q - _U1] + X[q + _U1])) * di
+                    Y[yb + j] = X[q] if ((j + par) & _U1) == 0 else s
                 continue
             for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
                 j = nb.uint64(jj)
                 k = k0 + j
+                q = x0 + j
                 e = b0 + j
-                s = (R[k] + wm * (X[km + j] + E[bm + j]) + wp * (X[kp + j] + E[bp + j])
-                     + wq * ((X[k - _U1] + E[e - _U1]) + (X[k + _U1] + E[e + _U1]))) * di
-                Y[yb + j] = (X[k] + E[e]) if ((j + par) & _U1) == 0 else s
+                s = (R[k] + wm * (X[xm + j] + E[bm + j]) + wp * (X[xp + j] + E[bp + j])
+                     + wq * ((X[q - _U1] + E[e - _U1]) + (X[q + _U1] + E[e + _U1]))) * di
+                Y[yb + j] = (X[q] + E[e]) if ((j + par) & _U1) == 0 else s
             continue
         for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
             j = nb.uint64(jj)
             k = k0 + j
+            q = x0 + j
             e = b0 + j
-            s = (R[k] + WX[km + j] * (X[km + j] + E[bm + j]) + WX[k] * (X[kp + j] + E[bp + j])
-                 + WY[k - _U1] * (X[k - _U1] + E[e - _U1])
-                 + WY[k] * (X[k + _U1] + E[e + _U1])) * D[k]
-            Y[yb + j] = (X[k] + E[e]) if ((j + par) & _U1) == 0 else s
+            s = (R[k] + WX[km + j] * (X[xm + j] + E[bm + j]) + WX[k] * (X[xp + j] + E[bp + j])
+                 + WY[k - _U1] * (X[q - _U1] + E[e - _U1])
+                 + WY[k] * (X[q + _U1] + E[e + _U1])) * D[k]
+            Y[yb + j] = (X[q] + E[e]) if ((j + par) & _U1) == 0 else s
     for e in range(hb_ptr[t], hb_ptr[t + 1]):
         c = hb_cell[e]
         Y[yb + nb.uint64(c - t * ny)] += hb_w[e] * xh[hb_hole[e]] * D[c]
+
+
+@nb.njit(inline="always")
+def _second_row(R, D, WX, WY, Y, ym, y0, yp, i, nx, ny, sp, slo, shi, ck, ct, first, O, ob):
+    # O[ob:ob + ny] = row i of the second half-sweep (colour 1 - ``first``) from the first's
+    # rows i - 1, i, i + 1 at Y[ym:], Y[y0:], Y[yp:]; returns r . out over the row
+    tacc = 0.0
+    im = i - 1 if i > 0 else nx - 1
+    ki = nb.uint64(i * ny)
+    kim = nb.uint64(im * ny)
+    for j in (0, ny - 1):
+        jm = j - 1 if j > 0 else ny - 1
+        jp = j + 1 if j < ny - 1 else 0
+        uj = nb.uint64(j)
+        if (i + j + first + 1) & 1 == 1:
+            v = Y[y0 + uj]
+        else:
+            v = (R[ki + uj] + WX[kim + uj] * Y[ym + uj] + WX[ki + uj] * Y[yp + uj]
+                 + WY[ki + nb.uint64(jm)] * Y[y0 + nb.uint64(jm)]
+                 + WY[ki + uj] * Y[y0 + nb.uint64(jp)]) * D[ki + uj]
+        O[ob + uj] = v
+        tacc += R[ki + uj] * v
+    if ny == 1:
+        tacc -= 0.5 * R[ki] * O[ob]
+    par = nb.uint64((i + first + 1) & 1)
+    for g in range(sp[i], sp[i + 1]):
+        if ck[g]:
+            di = ct[g, 0]
+            wm = ct[g, 3]
+            wp = ct[g, 4]
+            wq = ct[g, 5]
+            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+                j = nb.uint64(jj)
+                sv = (R[ki + j] + wm * Y[ym + j] + wp * Y[yp + j]
+                      + wq * (Y[y0 + j - _U1] + Y[y0 + j + _U1])) * di
+                v = sv if ((j + par) & _U1) == 0 else Y[y0 + j]
+                O[ob + j] = v
+                tacc += R[ki + j] * v
+            continue
+        for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
+            j = nb.uint64(jj)
+            k2 = ki + j
+            sv = (R[k2] + WX[kim + j] * Y[ym + j] + WX[k2] * Y[yp + j]
+                  + WY[k2 - _U1] * Y[y0 + j - _U1] + WY[k2] * Y[y0 + j + _U1]) * D[k2]
+            v = sv if ((j + par) & _U1) == 0 else Y[y0 + j]
+            O[ob + j] = v
+            tacc += R[k2] * v
+    return tacc
 
 
 @nb.njit(parallel=True, **_FAST)
@@ -717,7 +804,10 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
                             lo = min(lo, max(slo[sp[q]] - 1, 0))
                             hi = max(hi, min(shi[sp[q + 1] - 1] + 1, ny))
                     _expand(ec, tt // fx, fy, ny, E, nb.uint64((m + 3) % 3) * uny, lo, hi)
-            _black_into(X, R, D, WX, WY, t, nx, ny, E, nb.uint64((k + 2) % 3) * uny,
+            tm = t - 1 if t > 0 else nx - 1
+            tp = t + 1 if t < nx - 1 else 0
+            _black_into(X, nb.uint64(tm) * uny, nb.uint64(t) * uny, nb.uint64(tp) * uny,
+                        R, D, WX, WY, t, nx, ny, E, nb.uint64((k + 2) % 3) * uny,
                         nb.uint64(k % 3) * uny, nb.uint64((k + 1) % 3) * uny, Y,
                         nb.uint64(k % 3) * uny, xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi,
                         ck, ct, first, ec.size > 0)
@@ -727,46 +817,8 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
             ym = nb.uint64((k - 2) % 3) * uny
             y0 = nb.uint64((k - 1) % 3) * uny
             yp = nb.uint64(k % 3) * uny
-            im = i - 1 if i > 0 else nx - 1
-            ki = nb.uint64(i * ny)
-            kim = nb.uint64(im * ny)
-            for j in (0, ny - 1):
-                jm = j - 1 if j > 0 else ny - 1
-                jp = j + 1 if j < ny - 1 else 0
-                uj = nb.uint64(j)
-                if (i + j + first + 1) & 1 == 1:
-                    v = Y[y0 + uj]
-                else:
-                    v = (R[ki + uj] + WX[kim + uj] * Y[ym + uj] + WX[ki + uj] * Y[yp + uj]
-                         + WY[ki + nb.uint64(jm)] * Y[y0 + nb.uint64(jm)]
-                         + WY[ki + uj] * Y[y0 + nb.uint64(jp)]) * D[ki + uj]
-                O[ki + uj] = v
-                tacc += R[ki + uj] * v
-            if ny == 1:
-                tacc -= 0.5 * R[ki] * O[ki]
-            par = nb.uint64((i + first + 1) & 1)
-            for g in range(sp[i], sp[i + 1]):
-                if ck[g]:
-                    di = ct[g, 0]
-                    wm = ct[g, 3]
-                    wp = ct[g, 4]
-                    wq = ct[g, 5]
-                    for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-                        j = nb.uint64(jj)
-                        sv = (R[ki + j] + wm * Y[ym + j] + wp * Y[yp + j]
-                              + wq * (Y[y0 + j - _U1] + Y[y0 + j + _U1])) * di
-                        v = sv if ((j + par) & _U1) == 0 else Y[y0 + j]
-                        O[ki + j] = v
-                        tacc += R[ki + j] * v
-                    continue
-                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-                    j = nb.uint64(jj)
-                    k2 = ki + j
-                    sv = (R[k2] + WX[kim + j] * Y[ym + j] + WX[k2] * Y[yp + j]
-                          + WY[k2 - _U1] * Y[y0 + j - _U1] + WY[k2] * Y[y0 + j + _U1]) * D[k2]
-                    v = sv if ((j + par) & _U1) == 0 else Y[y0 + j]
-                    O[k2] = v
-                    tacc += R[k2] * v
+            tacc += _second_row(R, D, WX, WY, Y, ym, y0, yp, i, nx, ny, sp, slo, shi, ck, ct,
+                                first, O, nb.uint64(i) * uny)
             for e in range(hs_ptr[i], hs_ptr[i + 1]):  # the red edge cells' hole terms
                 cc = hs_cell[e]
                 dv = hs_w[e] * xh[hs_hole[e]] * D[cc]
