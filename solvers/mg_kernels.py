@@ -828,6 +828,82 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
     return acc
 
 
+@nb.njit(parallel=True, **_FAST)
+def down_fine(r, inv_d, wx, wy, y, rc, nchunks, sp, slo, shi, ck, ct):
+    """The finest level's way down in one pass: y = two red-black sweeps on A5 y = r from
+    zero (red, black, red, black), and rc = P^T (r - A5 y), for fx = fy = 2.
+
+    The same as ``presmooth``, ``post_smooth`` (red first, no coarse correction, no hole
+    lists) and ``residual_restrict`` in turn, with every intermediate row in rings of three
+    rows per thread: each thread owns a block of coarse rows and walks its fine rows with
+    the first sweep three rows ahead of the residual (recomputing the few rows its ends
+    need), so r and the coefficients are streamed once and y written once. Hole terms
+    belong in r (``Hierarchy._fine_cycle``).
+    """
+    nx, ny = r.shape
+    ncx, ncy = rc.shape
+    R = r.ravel()
+    D = inv_d.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
+    Yg = y.ravel()
+    RC = rc.ravel()
+    one = r.dtype.type(1.0)
+    zero = r.dtype.type(0.0)
+    gseam = one if (ny % 2 == 0) else zero
+    uny = nb.uint64(ny)
+    nchunks = max(1, min(ncx, nchunks))
+    e0 = np.zeros(0, np.int64)
+    ew0 = np.zeros(0)
+    xh0 = np.zeros(0)
+    hp0 = np.zeros(nx + 1, np.int64)
+    for c in nb.prange(nchunks):
+        Ia = c * ncx // nchunks
+        Ib = (c + 1) * ncx // nchunks
+        a = 2 * Ia
+        b = min(2 * Ib, nx)
+        for I in range(Ia, Ib):
+            for J in range(ncy):
+                rc[I, J] = 0.0
+        P = np.zeros(3 * ny, r.dtype)  # the first sweep's rows
+        A = np.zeros(3 * ny, r.dtype)  # the second sweep's red half
+        Y = np.zeros(3 * ny, r.dtype)  # y
+        E = np.zeros(ny, r.dtype)  # (no coarse correction)
+        # step k: the first sweep at row t = a - 3 + k into P slot k % 3; the red half of
+        # the second at row t - 1 into A slot k % 3 (k >= 2); its black half at row t - 2
+        # into Y slot k % 3 (k >= 4, copied to y on the block's rows); the residual of row
+        # t - 3 added to its aggregate (k >= 6)
+        for k in range(b - a + 6):
+            t = (a - 3 + k + 3 * nx) % nx
+            s0 = nb.uint64(k % 3) * uny
+            s1 = nb.uint64((k + 2) % 3) * uny  # slot k - 1
+            s2 = nb.uint64((k + 1) % 3) * uny  # slot k - 2
+            _pre_row(r, inv_d, wx, wy, R, D, WX, WY, t, nx, ny, sp, slo, shi, ck, ct, one,
+                     zero, gseam, P, s0)
+            if k < 2:
+                continue
+            u = (t - 1 + nx) % nx
+            _black_into(P, s2, s1, s0, R, D, WX, WY, u, nx, ny, E, nb.uint64(0),
+                        nb.uint64(0), nb.uint64(0), A, s0, xh0, hp0, e0, e0, ew0, sp, slo, shi,
+                        ck, ct, 0, False)
+            if k < 4:
+                continue
+            v = (t - 2 + nx) % nx
+            _second_row(R, D, WX, WY, A, s2, s1, s0, v, nx, ny, sp, slo, shi, ck, ct, 0, Y, s0)
+            if 5 <= k < b - a + 5:  # row v = a + k - 5 is the block's own: y
+                kv = nb.uint64(v) * uny
+                Yg[kv] = Y[s0]
+                Yg[kv + uny - _U1] = Y[s0 + uny - _U1]
+                for g in range(sp[v], sp[v + 1]):
+                    for jj in range(slo[g], shi[g]):
+                        Yg[kv + nb.uint64(jj)] = Y[s0 + nb.uint64(jj)]
+            if k < 6:
+                continue
+            w = a + k - 6
+            _res_row(R, D, WX, WY, Y, w, nx, ny, s2, s1, s0, sp, slo, shi, ck, ct, one, RC,
+                     nb.uint64((w >> 1) * ncy))
+
+
 # -- hole unknowns (short edge lists, serial) ----------------------------------------------
 
 @nb.njit(**_OPTS)

@@ -424,6 +424,7 @@ class Hierarchy:
         _POOL.give(temps)
         self.gamma = int(gamma)
         self.fine_sweeps = fine_sweeps if len(self.levels) > 1 else 1
+        self.fuse_down = True  # the finest level's way down in one pass (``MK.down_fine``)
         self._zero_c = np.zeros((0, 0), dt)  # "no coarse correction" for post_smooth
         if self.fine_sweeps == 2:
             fine = self.levels[0]
@@ -683,13 +684,16 @@ class Hierarchy:
                 self._relax_holes(lev, x0, rh)
             MK.hole_restrict(lev.xh, ec, eh, ew, flat)  # r += W xh
         try:
-            if x0 is None:
-                MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, lev.x, *lev.stencil_runs)
-            else:
-                self._sweep(lev, x0, self._zero_c, r, 0, nch, lev.x, lev.h0, lev.h0)
-            self._sweep(lev, lev.x, self._zero_c, r, 0, nch, lev.y, lev.h0, lev.h0)
-            MK.residual_restrict(r, lev.y, lev.inv_d, lev.wx, lev.wy, *lev.factor, co.r,
-                                 *lev.stencil_runs)
+            if x0 is None and lev.factor == (2, 2) and self.fuse_down:
+                MK.down_fine(r, lev.inv_d, lev.wx, lev.wy, lev.y, co.r, nch, *lev.stencil_runs)
+            else:  # the same in three passes
+                if x0 is None:
+                    MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, lev.x, *lev.stencil_runs)
+                else:
+                    self._sweep(lev, x0, self._zero_c, r, 0, nch, lev.x, lev.h0, lev.h0)
+                self._sweep(lev, lev.x, self._zero_c, r, 0, nch, lev.y, lev.h0, lev.h0)
+                MK.residual_restrict(r, lev.y, lev.inv_d, lev.wx, lev.wy, *lev.factor, co.r,
+                                     *lev.stencil_runs)
             if nh:
                 co.rh[:] = rh - _hole_rows(lev, lev.y, lev.xh)
             self._vcycle(1, co.r, co.rh, co.e, co.eh, threads)

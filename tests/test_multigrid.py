@@ -601,6 +601,41 @@ def test_cycle_with_constant_stencils_equals_cycle_from_the_arrays(name, cycle, 
     _assert_same_cycle(*outs, rtol=1e-11)
 
 
+@pytest.mark.parametrize("name", ["hollow cylinder", "strip array", "many holes",
+                                  "periodic, odd lengths", "two materials"])
+def test_fused_down_pass_equals_its_three_passes(name):
+    """down_fine = presmooth, the red-first sweep and residual_restrict, for any split of the
+    rows among blocks (a block's first rows are recomputed from its neighbour's)."""
+    op = build_operator(_two_materials() if name == "two materials" else CASES[name]())
+    hier = mg.Hierarchy(op, precision="float64")
+    lev, co = hier.levels[0], hier.levels[1]
+    assert lev.factor == (2, 2)
+    rng = np.random.default_rng(21)
+    r = rng.standard_normal(lev.shape) * (lev.inv_d != 0)
+    x, y, rc = np.zeros(lev.shape), np.zeros(lev.shape), np.zeros(co.shape)
+    MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, x, *lev.stencil_runs)
+    hier._sweep(lev, x, hier._zero_c, r, 0, 1, y, lev.h0, lev.h0)
+    MK.residual_restrict(r, y, lev.inv_d, lev.wx, lev.wy, 2, 2, rc, *lev.stencil_runs)
+    for nchunks in (1, 3, 8, 10**6):
+        y2, rc2 = np.zeros(lev.shape), np.full(co.shape, np.nan)
+        MK.down_fine(r, lev.inv_d, lev.wx, lev.wy, y2, rc2, nchunks, *lev.stencil_runs)
+        np.testing.assert_allclose(y2, y, rtol=0, atol=1e-13 * np.abs(y).max())
+        np.testing.assert_allclose(rc2, rc, rtol=0, atol=1e-13 * np.abs(rc).max())
+
+
+def test_cycle_with_the_fused_down_pass_equals_the_three_passes():
+    op = build_operator(problem("holes", 192, 6.0, holes=6))
+    rng = np.random.default_rng(22)
+    r = rng.standard_normal(op.shape) * (op.diag > 0)
+    rh = rng.standard_normal(op.hole_diag.size)
+    outs = []
+    for fuse in (True, False):
+        hier = mg.Hierarchy(op, precision="float64")
+        hier.fuse_down = fuse
+        outs.append(_cycle_output(hier, op, r, rh))
+    _assert_same_cycle(*outs, rtol=1e-12)
+
+
 @pytest.mark.parametrize("px, py", [(False, False), (True, False), (False, True), (True, True)])
 def test_dominance_check_matches_the_neighbour_sums(px, py):
     """The coarsening stop: every active cell's couplings sum to at most frac x its diagonal."""
