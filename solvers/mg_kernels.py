@@ -904,6 +904,83 @@ def down_fine(r, inv_d, wx, wy, y, rc, nchunks, sp, slo, shi, ck, ct):
                      nb.uint64((w >> 1) * ncy))
 
 
+@nb.njit(parallel=True, **_FAST)
+def up_fine(x, ec, r, inv_d, wx, wy, fx, fy, nchunks, out, sp, slo, shi, ck, ct):
+    """The finest level's way up in one pass: out = two black-first red-black sweeps on
+    A5 out = r, the first from x + P ec; returns r . out.
+
+    The same as ``post_smooth`` twice (black first, no hole lists; the second without a
+    coarse correction), with the first sweep's rows kept in per-thread rings: each thread
+    walks its block of rows with the first half-sweep three rows ahead of the last one
+    (recomputing the few rows its ends need), so x, r and the coefficients are streamed
+    once and out written once. Hole terms belong in r (``Hierarchy._fine_cycle``).
+    """
+    nx, ny = x.shape
+    nchunks = max(1, min(nx, nchunks))
+    X = x.ravel()
+    R = r.ravel()
+    D = inv_d.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
+    O = out.ravel()
+    uny = nb.uint64(ny)
+    e0 = np.zeros(0, np.int64)
+    ew0 = np.zeros(0)
+    xh0 = np.zeros(0)
+    hp0 = np.zeros(nx + 1, np.int64)
+    z = nb.uint64(0)
+    acc = 0.0
+    for c in nb.prange(nchunks):
+        a = c * nx // nchunks
+        b = (c + 1) * nx // nchunks
+        Y1 = np.zeros(3 * ny, x.dtype)  # the first sweep's black half
+        X1 = np.zeros(3 * ny, x.dtype)  # the first sweep
+        Y2 = np.zeros(3 * ny, x.dtype)  # the second sweep's black half
+        E = np.zeros(3 * ny, x.dtype)  # P ec, rows t - 1, t, t + 1
+        Ez = np.zeros(ny, x.dtype)
+        tacc = 0.0
+        # step k: the first black half at row t = a - 3 + k (from x + P ec) into Y1 slot
+        # k % 3; the first red half at row t - 1 into X1 slot k % 3 (k >= 2); the second
+        # black half at row t - 2 into Y2 slot k % 3 (k >= 4); the second red half at row
+        # t - 3 = a + k - 6 into out (k >= 6). The prolonged correction of row a - 3 + m
+        # sits in slot m % 3 of E, filled once (at step m - 1)
+        for k in range(b - a + 6):
+            t = (a - 3 + k + 3 * nx) % nx
+            s0 = nb.uint64(k % 3) * uny
+            s1 = nb.uint64((k + 2) % 3) * uny  # slot k - 1
+            s2 = nb.uint64((k + 1) % 3) * uny  # slot k - 2 (and k + 1)
+            if ec.size > 0:
+                for m in range(k - 1 if k == 0 else k + 1, k + 2):
+                    tt = (a - 3 + m + 3 * nx) % nx
+                    lo = ny
+                    hi = 0
+                    for q in ((tt + nx - 1) % nx, tt, (tt + 1) % nx):
+                        if sp[q + 1] > sp[q]:  # the rows' runs, one cell wider each side
+                            lo = min(lo, max(slo[sp[q]] - 1, 0))
+                            hi = max(hi, min(shi[sp[q + 1] - 1] + 1, ny))
+                    _expand(ec, tt // fx, fy, ny, E, nb.uint64((m + 3) % 3) * uny, lo, hi)
+            tm = (t - 1 + nx) % nx
+            tp = (t + 1) % nx
+            _black_into(X, nb.uint64(tm) * uny, nb.uint64(t) * uny, nb.uint64(tp) * uny,
+                        R, D, WX, WY, t, nx, ny, E, s1, s0, s2, Y1, s0, xh0, hp0, e0, e0, ew0,
+                        sp, slo, shi, ck, ct, 1, ec.size > 0)
+            if k < 2:
+                continue
+            _second_row(R, D, WX, WY, Y1, s2, s1, s0, (t - 1 + nx) % nx, nx, ny, sp, slo, shi,
+                        ck, ct, 1, X1, s0)
+            if k < 4:
+                continue
+            _black_into(X1, s2, s1, s0, R, D, WX, WY, (t - 2 + nx) % nx, nx, ny, Ez, z, z, z,
+                        Y2, s0, xh0, hp0, e0, e0, ew0, sp, slo, shi, ck, ct, 1, False)
+            if k < 6:
+                continue
+            w = a + k - 6
+            tacc += _second_row(R, D, WX, WY, Y2, s2, s1, s0, w, nx, ny, sp, slo, shi, ck, ct,
+                                1, O, nb.uint64(w) * uny)
+        acc += tacc
+    return acc
+
+
 # -- hole unknowns (short edge lists, serial) ----------------------------------------------
 
 @nb.njit(**_OPTS)

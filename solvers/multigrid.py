@@ -425,6 +425,7 @@ class Hierarchy:
         self.gamma = int(gamma)
         self.fine_sweeps = fine_sweeps if len(self.levels) > 1 else 1
         self.fuse_down = True  # the finest level's way down in one pass (``MK.down_fine``)
+        self.fuse_up = True  # and its way up (``MK.up_fine``)
         self._zero_c = np.zeros((0, 0), dt)  # "no coarse correction" for post_smooth
         if self.fine_sweeps == 2:
             fine = self.levels[0]
@@ -707,8 +708,12 @@ class Hierarchy:
             if nh:
                 lev.xh += co.eh
                 MK.hole_restrict(co.eh, ec, eh, ew, flat)  # r += W eh
-            self._sweep(lev, lev.y, co.e, r, 1, nch, lev.x, lev.h0, lev.h0)
-            rz = self._sweep(lev, lev.x, self._zero_c, r, 1, nch, out, lev.h0, lev.h0)
+            if self.fuse_up:
+                rz = MK.up_fine(lev.y, co.e, r, lev.inv_d, lev.wx, lev.wy, *lev.factor, nch,
+                                out, *lev.stencil_runs)
+            else:  # the same in two passes
+                self._sweep(lev, lev.y, co.e, r, 1, nch, lev.x, lev.h0, lev.h0)
+                rz = self._sweep(lev, lev.x, self._zero_c, r, 1, nch, out, lev.h0, lev.h0)
             if nh:  # r . out with r itself at the edge cells, then the holes last
                 # (a numpy sum, not a BLAS dot: BLAS threads spinning after a call would
                 # compete with the kernels' threads for the cores)

@@ -623,17 +623,40 @@ def test_fused_down_pass_equals_its_three_passes(name):
         np.testing.assert_allclose(rc2, rc, rtol=0, atol=1e-13 * np.abs(rc).max())
 
 
-def test_cycle_with_the_fused_down_pass_equals_the_three_passes():
+@pytest.mark.parametrize("name", ["hollow cylinder", "strip array", "many holes",
+                                  "periodic, odd lengths", "two materials"])
+def test_fused_up_pass_equals_its_two_sweeps(name):
+    """up_fine = post_smooth from y + P e and post_smooth again (black first, no hole
+    lists), for any split of the rows among blocks, r . out included."""
+    op = build_operator(_two_materials() if name == "two materials" else CASES[name]())
+    hier = mg.Hierarchy(op, precision="float64")
+    lev, co = hier.levels[0], hier.levels[1]
+    rng = np.random.default_rng(23)
+    r, y = (rng.standard_normal(lev.shape) * (lev.inv_d != 0) for _ in range(2))
+    e = rng.standard_normal(co.shape) * (co.inv_d != 0)
+    x, out = np.zeros(lev.shape), np.zeros(lev.shape)
+    hier._sweep(lev, y, e, r, 1, 1, x, lev.h0, lev.h0)
+    rz = hier._sweep(lev, x, hier._zero_c, r, 1, 1, out, lev.h0, lev.h0)
+    for nchunks in (1, 3, 8, 10**6):
+        out2 = np.zeros(lev.shape)
+        rz2 = MK.up_fine(y, e, r, lev.inv_d, lev.wx, lev.wy, *lev.factor, nchunks, out2,
+                         *lev.stencil_runs)
+        np.testing.assert_allclose(out2, out, rtol=0, atol=1e-13 * np.abs(out).max())
+        assert rz2 == pytest.approx(rz, rel=1e-13)
+
+
+def test_cycle_with_the_fused_passes_equals_the_separate_passes():
     op = build_operator(problem("holes", 192, 6.0, holes=6))
     rng = np.random.default_rng(22)
     r = rng.standard_normal(op.shape) * (op.diag > 0)
     rh = rng.standard_normal(op.hole_diag.size)
     outs = []
-    for fuse in (True, False):
+    for down, up in ((True, True), (False, False), (True, False), (False, True)):
         hier = mg.Hierarchy(op, precision="float64")
-        hier.fuse_down = fuse
+        hier.fuse_down, hier.fuse_up = down, up
         outs.append(_cycle_output(hier, op, r, rh))
-    _assert_same_cycle(*outs, rtol=1e-12)
+    for other in outs[1:]:
+        _assert_same_cycle(outs[0], other, rtol=1e-12)
 
 
 @pytest.mark.parametrize("px, py", [(False, False), (True, False), (False, True), (True, True)])
