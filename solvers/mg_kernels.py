@@ -840,8 +840,20 @@ def down_fine(r, inv_d, wx, wy, y, rc, nchunks, sp, slo, shi, ck, ct):
     need), so r and the coefficients are streamed once and y written once. Hole terms
     belong in r (``Hierarchy._fine_cycle``).
     """
+    ncx = rc.shape[0]
+    nchunks = max(1, min(ncx, nchunks))
+    for c in nb.prange(nchunks):
+        _down_block(r, inv_d, wx, wy, y, rc, c * ncx // nchunks, (c + 1) * ncx // nchunks,
+                    sp, slo, shi, ck, ct)
+
+
+# a block's work is a plain compiled function the parallel loop calls: with the rows'
+# helpers inlined straight into the parallel loop, numba took 11 s to compile it
+@nb.njit(**_FAST)
+def _down_block(r, inv_d, wx, wy, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
+    # down_fine on the coarse rows [Ia, Ib)
     nx, ny = r.shape
-    ncx, ncy = rc.shape
+    ncy = rc.shape[1]
     R = r.ravel()
     D = inv_d.ravel()
     WX = wx.ravel()
@@ -852,56 +864,52 @@ def down_fine(r, inv_d, wx, wy, y, rc, nchunks, sp, slo, shi, ck, ct):
     zero = r.dtype.type(0.0)
     gseam = one if (ny % 2 == 0) else zero
     uny = nb.uint64(ny)
-    nchunks = max(1, min(ncx, nchunks))
     e0 = np.zeros(0, np.int64)
     ew0 = np.zeros(0)
     xh0 = np.zeros(0)
     hp0 = np.zeros(nx + 1, np.int64)
-    for c in nb.prange(nchunks):
-        Ia = c * ncx // nchunks
-        Ib = (c + 1) * ncx // nchunks
-        a = 2 * Ia
-        b = min(2 * Ib, nx)
-        for I in range(Ia, Ib):
-            for J in range(ncy):
-                rc[I, J] = 0.0
-        P = np.zeros(3 * ny, r.dtype)  # the first sweep's rows
-        A = np.zeros(3 * ny, r.dtype)  # the second sweep's red half
-        Y = np.zeros(3 * ny, r.dtype)  # y
-        E = np.zeros(ny, r.dtype)  # (no coarse correction)
-        # step k: the first sweep at row t = a - 3 + k into P slot k % 3; the red half of
-        # the second at row t - 1 into A slot k % 3 (k >= 2); its black half at row t - 2
-        # into Y slot k % 3 (k >= 4, copied to y on the block's rows); the residual of row
-        # t - 3 added to its aggregate (k >= 6)
-        for k in range(b - a + 6):
-            t = (a - 3 + k + 3 * nx) % nx
-            s0 = nb.uint64(k % 3) * uny
-            s1 = nb.uint64((k + 2) % 3) * uny  # slot k - 1
-            s2 = nb.uint64((k + 1) % 3) * uny  # slot k - 2
-            _pre_row(r, inv_d, wx, wy, R, D, WX, WY, t, nx, ny, sp, slo, shi, ck, ct, one,
-                     zero, gseam, P, s0)
-            if k < 2:
-                continue
-            u = (t - 1 + nx) % nx
-            _black_into(P, s2, s1, s0, R, D, WX, WY, u, nx, ny, E, nb.uint64(0),
-                        nb.uint64(0), nb.uint64(0), A, s0, xh0, hp0, e0, e0, ew0, sp, slo, shi,
-                        ck, ct, 0, False)
-            if k < 4:
-                continue
-            v = (t - 2 + nx) % nx
-            _second_row(R, D, WX, WY, A, s2, s1, s0, v, nx, ny, sp, slo, shi, ck, ct, 0, Y, s0)
-            if 5 <= k < b - a + 5:  # row v = a + k - 5 is the block's own: y
-                kv = nb.uint64(v) * uny
-                Yg[kv] = Y[s0]
-                Yg[kv + uny - _U1] = Y[s0 + uny - _U1]
-                for g in range(sp[v], sp[v + 1]):
-                    for jj in range(slo[g], shi[g]):
-                        Yg[kv + nb.uint64(jj)] = Y[s0 + nb.uint64(jj)]
-            if k < 6:
-                continue
-            w = a + k - 6
-            _res_row(R, D, WX, WY, Y, w, nx, ny, s2, s1, s0, sp, slo, shi, ck, ct, one, RC,
-                     nb.uint64((w >> 1) * ncy))
+    z = nb.uint64(0)
+    a = 2 * Ia
+    b = min(2 * Ib, nx)
+    for I in range(Ia, Ib):
+        for J in range(ncy):
+            rc[I, J] = 0.0
+    P = np.zeros(3 * ny, r.dtype)  # the first sweep's rows
+    A = np.zeros(3 * ny, r.dtype)  # the second sweep's red half
+    Y = np.zeros(3 * ny, r.dtype)  # y
+    E = np.zeros(ny, r.dtype)  # (no coarse correction)
+    # step k: the first sweep at row t = a - 3 + k into P slot k % 3; the red half of
+    # the second at row t - 1 into A slot k % 3 (k >= 2); its black half at row t - 2
+    # into Y slot k % 3 (k >= 4, copied to y on the block's rows); the residual of row
+    # t - 3 added to its aggregate (k >= 6)
+    for k in range(b - a + 6):
+        t = (a - 3 + k + 3 * nx) % nx
+        s0 = nb.uint64(k % 3) * uny
+        s1 = nb.uint64((k + 2) % 3) * uny  # slot k - 1
+        s2 = nb.uint64((k + 1) % 3) * uny  # slot k - 2
+        _pre_row(r, inv_d, wx, wy, R, D, WX, WY, t, nx, ny, sp, slo, shi, ck, ct, one,
+                 zero, gseam, P, s0)
+        if k < 2:
+            continue
+        u = (t - 1 + nx) % nx
+        _black_into(P, s2, s1, s0, R, D, WX, WY, u, nx, ny, E, z, z, z, A, s0, xh0, hp0, e0,
+                    e0, ew0, sp, slo, shi, ck, ct, 0, False)
+        if k < 4:
+            continue
+        v = (t - 2 + nx) % nx
+        _second_row(R, D, WX, WY, A, s2, s1, s0, v, nx, ny, sp, slo, shi, ck, ct, 0, Y, s0)
+        if 5 <= k < b - a + 5:  # row v = a + k - 5 is the block's own: y
+            kv = nb.uint64(v) * uny
+            Yg[kv] = Y[s0]
+            Yg[kv + uny - _U1] = Y[s0 + uny - _U1]
+            for g in range(sp[v], sp[v + 1]):
+                for jj in range(slo[g], shi[g]):
+                    Yg[kv + nb.uint64(jj)] = Y[s0 + nb.uint64(jj)]
+        if k < 6:
+            continue
+        w = a + k - 6
+        _res_row(R, D, WX, WY, Y, w, nx, ny, s2, s1, s0, sp, slo, shi, ck, ct, one, RC,
+                 nb.uint64((w >> 1) * ncy))
 
 
 @nb.njit(parallel=True, **_FAST)
@@ -915,8 +923,19 @@ def up_fine(x, ec, r, inv_d, wx, wy, fx, fy, nchunks, out, sp, slo, shi, ck, ct)
     (recomputing the few rows its ends need), so x, r and the coefficients are streamed
     once and out written once. Hole terms belong in r (``Hierarchy._fine_cycle``).
     """
-    nx, ny = x.shape
+    nx = x.shape[0]
     nchunks = max(1, min(nx, nchunks))
+    acc = 0.0
+    for c in nb.prange(nchunks):
+        acc += _up_block(x, ec, r, inv_d, wx, wy, fx, fy, c * nx // nchunks,
+                         (c + 1) * nx // nchunks, out, sp, slo, shi, ck, ct)
+    return acc
+
+
+@nb.njit(**_FAST)
+def _up_block(x, ec, r, inv_d, wx, wy, fx, fy, a, b, out, sp, slo, shi, ck, ct):
+    # up_fine on the rows [a, b); returns their r . out
+    nx, ny = x.shape
     X = x.ravel()
     R = r.ravel()
     D = inv_d.ravel()
@@ -929,56 +948,51 @@ def up_fine(x, ec, r, inv_d, wx, wy, fx, fy, nchunks, out, sp, slo, shi, ck, ct)
     xh0 = np.zeros(0)
     hp0 = np.zeros(nx + 1, np.int64)
     z = nb.uint64(0)
-    acc = 0.0
-    for c in nb.prange(nchunks):
-        a = c * nx // nchunks
-        b = (c + 1) * nx // nchunks
-        Y1 = np.zeros(3 * ny, x.dtype)  # the first sweep's black half
-        X1 = np.zeros(3 * ny, x.dtype)  # the first sweep
-        Y2 = np.zeros(3 * ny, x.dtype)  # the second sweep's black half
-        E = np.zeros(3 * ny, x.dtype)  # P ec, rows t - 1, t, t + 1
-        Ez = np.zeros(ny, x.dtype)
-        tacc = 0.0
-        # step k: the first black half at row t = a - 3 + k (from x + P ec) into Y1 slot
-        # k % 3; the first red half at row t - 1 into X1 slot k % 3 (k >= 2); the second
-        # black half at row t - 2 into Y2 slot k % 3 (k >= 4); the second red half at row
-        # t - 3 = a + k - 6 into out (k >= 6). The prolonged correction of row a - 3 + m
-        # sits in slot m % 3 of E, filled once (at step m - 1)
-        for k in range(b - a + 6):
-            t = (a - 3 + k + 3 * nx) % nx
-            s0 = nb.uint64(k % 3) * uny
-            s1 = nb.uint64((k + 2) % 3) * uny  # slot k - 1
-            s2 = nb.uint64((k + 1) % 3) * uny  # slot k - 2 (and k + 1)
-            if ec.size > 0:
-                for m in range(k - 1 if k == 0 else k + 1, k + 2):
-                    tt = (a - 3 + m + 3 * nx) % nx
-                    lo = ny
-                    hi = 0
-                    for q in ((tt + nx - 1) % nx, tt, (tt + 1) % nx):
-                        if sp[q + 1] > sp[q]:  # the rows' runs, one cell wider each side
-                            lo = min(lo, max(slo[sp[q]] - 1, 0))
-                            hi = max(hi, min(shi[sp[q + 1] - 1] + 1, ny))
-                    _expand(ec, tt // fx, fy, ny, E, nb.uint64((m + 3) % 3) * uny, lo, hi)
-            tm = (t - 1 + nx) % nx
-            tp = (t + 1) % nx
-            _black_into(X, nb.uint64(tm) * uny, nb.uint64(t) * uny, nb.uint64(tp) * uny,
-                        R, D, WX, WY, t, nx, ny, E, s1, s0, s2, Y1, s0, xh0, hp0, e0, e0, ew0,
-                        sp, slo, shi, ck, ct, 1, ec.size > 0)
-            if k < 2:
-                continue
-            _second_row(R, D, WX, WY, Y1, s2, s1, s0, (t - 1 + nx) % nx, nx, ny, sp, slo, shi,
-                        ck, ct, 1, X1, s0)
-            if k < 4:
-                continue
-            _black_into(X1, s2, s1, s0, R, D, WX, WY, (t - 2 + nx) % nx, nx, ny, Ez, z, z, z,
-                        Y2, s0, xh0, hp0, e0, e0, ew0, sp, slo, shi, ck, ct, 1, False)
-            if k < 6:
-                continue
-            w = a + k - 6
-            tacc += _second_row(R, D, WX, WY, Y2, s2, s1, s0, w, nx, ny, sp, slo, shi, ck, ct,
-                                1, O, nb.uint64(w) * uny)
-        acc += tacc
-    return acc
+    Y1 = np.zeros(3 * ny, x.dtype)  # the first sweep's black half
+    X1 = np.zeros(3 * ny, x.dtype)  # the first sweep
+    Y2 = np.zeros(3 * ny, x.dtype)  # the second sweep's black half
+    E = np.zeros(3 * ny, x.dtype)  # P ec, rows t - 1, t, t + 1
+    Ez = np.zeros(ny, x.dtype)
+    tacc = 0.0
+    # step k: the first black half at row t = a - 3 + k (from x + P ec) into Y1 slot
+    # k % 3; the first red half at row t - 1 into X1 slot k % 3 (k >= 2); the second
+    # black half at row t - 2 into Y2 slot k % 3 (k >= 4); the second red half at row
+    # t - 3 = a + k - 6 into out (k >= 6). The prolonged correction of row a - 3 + m
+    # sits in slot m % 3 of E, filled once (at step m - 1)
+    for k in range(b - a + 6):
+        t = (a - 3 + k + 3 * nx) % nx
+        s0 = nb.uint64(k % 3) * uny
+        s1 = nb.uint64((k + 2) % 3) * uny  # slot k - 1
+        s2 = nb.uint64((k + 1) % 3) * uny  # slot k - 2 (and k + 1)
+        if ec.size > 0:
+            for m in range(k - 1 if k == 0 else k + 1, k + 2):
+                tt = (a - 3 + m + 3 * nx) % nx
+                lo = ny
+                hi = 0
+                for q in ((tt + nx - 1) % nx, tt, (tt + 1) % nx):
+                    if sp[q + 1] > sp[q]:  # the rows' runs, one cell wider each side
+                        lo = min(lo, max(slo[sp[q]] - 1, 0))
+                        hi = max(hi, min(shi[sp[q + 1] - 1] + 1, ny))
+                _expand(ec, tt // fx, fy, ny, E, nb.uint64((m + 3) % 3) * uny, lo, hi)
+        tm = (t - 1 + nx) % nx
+        tp = (t + 1) % nx
+        _black_into(X, nb.uint64(tm) * uny, nb.uint64(t) * uny, nb.uint64(tp) * uny,
+                    R, D, WX, WY, t, nx, ny, E, s1, s0, s2, Y1, s0, xh0, hp0, e0, e0, ew0,
+                    sp, slo, shi, ck, ct, 1, ec.size > 0)
+        if k < 2:
+            continue
+        _second_row(R, D, WX, WY, Y1, s2, s1, s0, (t - 1 + nx) % nx, nx, ny, sp, slo, shi,
+                    ck, ct, 1, X1, s0)
+        if k < 4:
+            continue
+        _black_into(X1, s2, s1, s0, R, D, WX, WY, (t - 2 + nx) % nx, nx, ny, Ez, z, z, z,
+                    Y2, s0, xh0, hp0, e0, e0, ew0, sp, slo, shi, ck, ct, 1, False)
+        if k < 6:
+            continue
+        w = a + k - 6
+        tacc += _second_row(R, D, WX, WY, Y2, s2, s1, s0, w, nx, ny, sp, slo, shi, ck, ct,
+                            1, O, nb.uint64(w) * uny)
+    return tacc
 
 
 # -- hole unknowns (short edge lists, serial) ----------------------------------------------
