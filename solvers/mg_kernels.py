@@ -139,18 +139,23 @@ def coarsen(mass, diag, wx, wy, fx, fy, px, py, s, mc, dc, wxc, wyc):
 # failed solve).
 
 @nb.njit(parallel=True, **_OPTS)
-def _segment_counts(diag, wx, wy, min_gap, counts):
-    # runs per row, and (returned) the number of couplings that reach a non-unknown
+def _segment_counts(diag, wx, wy, min_gap, counts, same):
+    # runs per row, and (returned) the number of couplings that reach a non-unknown and the
+    # number of active cells; with a nonempty ``same``, its flags too (``_same_flags``, the
+    # rows just read are still in cache)
     nx, ny = diag.shape
     bad = 0
+    active = 0
     for i in nb.prange(nx):
         ip = i + 1 if i < nx - 1 else 0
         c = 0
         last = -min_gap - 1
         nbad = 0
+        na = 0
         for j in range(ny):
             a = diag[i, j] > 0.0
             if a:
+                na += 1
                 if j - last > min_gap:
                     c += 1
                 last = j
@@ -161,7 +166,10 @@ def _segment_counts(diag, wx, wy, min_gap, counts):
                 nbad += 1
         counts[i] = c
         bad += nbad
-    return bad
+        active += na
+        if same.size:
+            _same_flags(diag, wx, wy, i, 2, ny - 1, same[i])
+    return bad, active
 
 
 @nb.njit(parallel=True, **_OPTS)
@@ -185,25 +193,38 @@ def couplings_confined(diag, wx, wy):
     The segment kernels rely on it: an inactive neighbour's value is read
     only times a zero coupling.
     """
-    return _segment_counts(diag, wx, wy, 2, np.empty(diag.shape[0], np.int64)) == 0
+    return _segment_counts(diag, wx, wy, 2, np.empty(diag.shape[0], np.int64), _NO_FLAGS)[0] == 0
 
 
-def active_segments(diag, wx, wy, min_gap=16):
-    """Row runs of active cells: (sp, slo, shi), see the comment above.
+_NO_FLAGS = np.zeros((0, 0), np.bool_)
 
-    Returns None when a coupling reaches a cell that is not an unknown
-    (then every cell must be visited, ``full_segments``).
+
+def scan_level(diag, wx, wy, min_gap=16, same=None):
+    """One pass over a level: (segments, number of active cells).
+
+    ``segments`` are the row runs of active cells (sp, slo, shi), see the
+    comment above, or None when a coupling reaches a cell that is not an
+    unknown (then every cell must be visited, ``full_segments``). With
+    ``same`` (a boolean array of the grid's shape) the pass also fills it
+    with the flags ``constant_runs`` splits the runs by.
     """
     nx, ny = diag.shape
     counts = np.empty(nx, np.int64)
-    if _segment_counts(diag, wx, wy, max(int(min_gap), 2), counts) != 0:
-        return None
+    gap = max(int(min_gap), 2)
+    bad, active = _segment_counts(diag, wx, wy, gap, counts, _NO_FLAGS if same is None else same)
+    if bad != 0:
+        return None, int(active)
     sp = np.zeros(nx + 1, np.int64)
     np.cumsum(counts, out=sp[1:])
     slo = np.empty(int(sp[-1]), np.int64)
     shi = np.empty(int(sp[-1]), np.int64)
-    _segment_fill(diag, max(int(min_gap), 2), sp, slo, shi)
-    return sp, slo, shi
+    _segment_fill(diag, gap, sp, slo, shi)
+    return (sp, slo, shi), int(active)
+
+
+def active_segments(diag, wx, wy, min_gap=16):
+    """Row runs of active cells: (sp, slo, shi), or None (see ``scan_level``)."""
+    return scan_level(diag, wx, wy, min_gap)[0]
 
 
 #
@@ -319,7 +340,7 @@ def _same_all(d, wx, wy, same):
         _same_flags(d, wx, wy, i, 2, d.shape[1] - 1, same[i])
 
 
-def constant_runs(d, wx, wy, segments, min_len=8, same=None):
+def constant_runs(d, wx, wy, segments, min_len=8, same=None, flagged=False):
     """Split the runs ``segments`` = (sp, slo, shi) at the stretches of constant stencil.
 
     Returns (sp, slo, shi, kind, key): the new runs cover the same cells in
@@ -327,7 +348,8 @@ def constant_runs(d, wx, wy, segments, min_len=8, same=None):
     elsewhere, ``key[g]`` (float64, 6 values, see the comment above) holds
     the stencil of a constant stretch (zeros elsewhere). ``min_len <= 0``
     splits nothing (every run general). ``same``: a boolean work array of
-    the grid's shape, or None.
+    the grid's shape, or None; ``flagged``: ``same`` already holds the flags
+    (``scan_level`` filled it).
     """
     sp, slo, shi = segments
     nx = d.shape[0]
@@ -339,7 +361,9 @@ def constant_runs(d, wx, wy, segments, min_len=8, same=None):
     counts = np.empty(nx, np.int64)
     if same is None:
         same = np.empty(d.shape, np.bool_)
-    _same_all(d, wx, wy, same)
+        flagged = False
+    if not flagged:
+        _same_all(d, wx, wy, same)
     _const_counts(d, wx, wy, sp, slo, shi, max(int(min_len), 2), same, counts)
     osp = np.zeros(nx + 1, np.int64)
     np.cumsum(counts, out=osp[1:])

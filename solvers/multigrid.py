@@ -381,19 +381,18 @@ class Hierarchy:
             lev.hb = _edges_by_row(lev, 1)
             lev.hr = _edges_by_row(lev, 0)
             lev.h0 = (np.zeros(nx + 1, np.int64), _EMPTY_I, _EMPTY_I, _EMPTY)
-            segs = MK.active_segments(diag, wx, wy, SEGMENT_MIN_GAP)
+            same = _POOL.take((nx, ny), np.bool_)  # constant_runs' flags, from the same pass
+            segs, active = MK.scan_level(diag, wx, wy, SEGMENT_MIN_GAP, same)
             # None: a coupling reaches a cell that is not an unknown; visit every cell
             segs = segs if segs is not None else MK.full_segments((nx, ny))
-            same = _POOL.take((nx, ny), np.bool_)  # constant_runs' work array
             lev.sp, lev.slo, lev.shi, lev.ck, lev.key = MK.constant_runs(
-                diag, wx, wy, segs, CONSTANT_RUN_MIN, same)
+                diag, wx, wy, segs, CONSTANT_RUN_MIN, same, flagged=True)
             _POOL.give([same])
             lev.ct = MK.constant_stencils(lev.key, dt)
             lev.xh = np.zeros(nh)
             lev.rh = np.zeros(nh)
             lev.eh = np.zeros(nh)
             self.levels.append(lev)
-            active = int(np.count_nonzero(diag > 0))
             # an odd axis ends in a one-cell aggregate (on a periodic axis it wraps to the first)
             fxa = 2 if nx > 1 else 1
             fya = 2 if ny > 1 else 1

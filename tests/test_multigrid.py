@@ -409,6 +409,19 @@ def test_active_segments_cover_exactly_the_unknowns():
     sp_, lo, hi = MK.active_segments(op.diag, op.wx, op.wy, 1000)
     assert np.all(np.diff(sp_) == act.any(axis=1))
     assert np.all(lo == np.argmax(act[act.any(axis=1)], axis=1))
+    # the one-pass scan gives the same runs, the count of unknowns and constant_runs' flags
+    same = np.zeros(act.shape, bool)
+    segs, active = MK.scan_level(op.diag, op.wx, op.wy, 1000, same)
+    assert all(np.array_equal(a, b) for a, b in zip(segs, (sp_, lo, hi), strict=True))
+    assert active == np.count_nonzero(act)
+    flags = np.zeros(act.shape, bool)
+    MK._same_all(op.diag, op.wx, op.wy, flags)
+    assert np.array_equal(same[:, 2:-1], flags[:, 2:-1]) and same[:, 2:-1].any()
+
+
+def _every_cell(scan):
+    """scan_level, with every cell visited."""
+    return lambda d, wx, wy, gap, same: (MK.full_segments(d.shape), scan(d, wx, wy, gap, same)[1])
 
 
 @pytest.mark.parametrize("name", ["many holes", "periodic, odd lengths", "strip array"])
@@ -422,7 +435,7 @@ def test_cycle_on_active_runs_equals_cycle_on_every_cell(name, monkeypatch):
     outs = []
     for full in (False, True):
         if full:
-            monkeypatch.setattr(MK, "active_segments", lambda d, wx, wy, gap: MK.full_segments(d.shape))
+            monkeypatch.setattr(MK, "scan_level", _every_cell(MK.scan_level))
         hier = mg.Hierarchy(op, precision="float64")
         if not full:
             assert hier.levels[0].active_fraction < 1.0
