@@ -41,7 +41,13 @@ A W cycle (V, or the AMLI-type "A" cycle, on request): red-black Gauss-Seidel
 down (red, black, then the holes), and its adjoint up (holes, black, red);
 restriction is P^T. The finest level sweeps twice on each side
 (``FINE_SWEEPS``): 6-8 conjugate-gradient iterations to 1e-8 instead of 8-11
-on the benchmark masks, for two more passes over the fine level. A second
+on the benchmark masks, for two more passes over the fine level. There the
+holes go first on the way down and last on the way up (holes, red, black,
+red, black; the adjoint up), so that the four sweeps see fixed hole values:
+their hole terms become a change of the right side, and each side's sweeps
+(with the residual and restriction on the way down) run as one pass over
+the grid (``Hierarchy._fine_cycle``, ``mg_kernels.down_fine``, ``up_fine``).
+A second
 visit of a level (the W-cycle's, the "A" cycle's) starts from the first
 visit's result e: one sweep from e, where forming r - A e, a cycle from zero
 and e += e2 took three passes more. The cycle is
@@ -55,7 +61,7 @@ unit norm (no float32 underflow or overflow whatever the units), written by
 the r update in the same pass; z comes back in that dtype and the p update
 undoes the scale. Every cycle kernel thus has one compiled signature.
 
-The fine-level kernels fuse what streams the same data: the pre-smoothing
+The level kernels fuse what streams the same data: the pre-smoothing
 sweep is a single pass from a zero guess, residual and restriction are one
 pass, and the whole post-smoothing (prolongation, black half-sweep with its
 hole terms, red half-sweep, and r . z for conjugate gradients) is one pass

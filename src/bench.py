@@ -182,7 +182,8 @@ def triad_bandwidth(n_elements: int, threads: int, reps: int) -> float:
 
 
 def kernel_roofline(n: int, threads: int, reps: int) -> dict:
-    """GB/s of every fine-level kernel (bytes it must move / time) on an n x n problem."""
+    """GB/s of every fine-level kernel (bytes it must move / time) on an n x n problem, and
+    of the coarse levels' smoothing kernels on the same grid."""
     from .solvers import mg_kernels as MK
     from .solvers.axial import build_operator
     from .solvers.multigrid import Hierarchy
@@ -207,15 +208,22 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
             lambda: MK.apply_dot(p, op.diag, op.wx, op.wy, q, *S, L.ck, L.key), 16 + 24 * g),
         "r -= a q (+ r.r)": (lambda: MK.update_r(r, q, 1e-12, rl, 1.0, r, *S), 24 + f),
         "x += a p, p = z + b p": (lambda: MK.update_xp(u, z, 1e-12, 1.0, 0.5, p, *S), 32 + f),
-        "pre-smooth (red-black, one pass)": (
+        "fine level down (2 sweeps + residual + restriction, one pass)": (
+            lambda: MK.down_fine(rl, L.inv_d, L.wx, L.wy, L.y, C.r, 4 * threads, *K),
+            (2.25 + 3 * g) * f),
+        "fine level up (prolongation + 2 sweeps, + r.z, one pass)": (
+            lambda: MK.up_fine(L.y, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, 4 * threads, z, *K),
+            (3.25 + 3 * g) * f),
+        # the coarse levels' kernels (one sweep each way), on this grid for comparison
+        "coarse: pre-smooth (red-black, one pass)": (
             lambda: MK.presmooth(rl, L.inv_d, L.wx, L.wy, L.x, *K), (2 + 3 * g) * f),
-        "residual + restriction": (
+        "coarse: residual + restriction": (
             lambda: MK.residual_restrict(rl, L.x, L.inv_d, L.wx, L.wy, 2, 2, C.r, *K),
-            (2 + 3 * g) * f),
-        "post-smooth (prolongation + black + red sweep, + r.z)": (
+            (2.25 + 3 * g) * f),
+        "coarse: post-smooth (prolongation + black + red sweep, + r.z)": (
             lambda: MK.post_smooth(L.x, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, L.xh, *L.hb, *L.hr,
                                    4 * threads, z, *K, 1),
-            (3 + 3 * g) * f),
+            (3.25 + 3 * g) * f),
     }
     out = {}
     visited = L.active_fraction * n * n  # the kernels walk the runs of active cells only
@@ -341,12 +349,16 @@ def spsolve(A, b):
 
 
 def _blas_one_thread():
+    """(limiter or None, pinned): BLAS on one thread for the peers (threadpoolctl, or the
+    environment set before numpy loaded BLAS). Unpinned, OpenBLAS threads spin after each
+    peer's BLAS call on the cores the next fluxoid solve needs."""
     try:
         from threadpoolctl import threadpool_limits
 
-        return threadpool_limits(1)
-    except ImportError:  # fall back on the environment (set before numpy loads BLAS)
-        return None
+        return threadpool_limits(1), True
+    except ImportError:
+        env = [os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")]
+        return None, env[0] == "1" or (env[0] is None and env[1] == "1")
 
 
 # -- contention -----------------------------------------------------------------------------
@@ -556,7 +568,8 @@ def run(quick: bool = False, rounds: int = 3, out_dir: Path | None = None, spsol
     times = {"fluxoid_2t": [], "fluxoid_1t": [], "fluxoid_A_2t": [], "fluxoid_fresh_2t": [],
              "pyamg_RS": [], "pyamg_SA": []}
     its = {}
-    limiter = _blas_one_thread()
+    limiter, pinned = _blas_one_thread()
+    peers["blas_pinned"] = pinned
     try:
         for _ in range(rounds):
             for th, cyc, key in ((2, "W", "fluxoid_2t"), (1, "W", "fluxoid_1t"),
@@ -612,7 +625,8 @@ def run(quick: bool = False, rounds: int = 3, out_dir: Path | None = None, spsol
         ref = sp.get("fluxoid_2t_s", med["fluxoid_2t"])
         peers["speedup_vs_spsolve_2t"] = sp["s"] / ref
     result["peers"] = peers
-    log(f"\n[peers, {peer_n}^2, tol 1e-8 on ||r||/||b||, setup + solve; BLAS pinned to 1 thread]")
+    blas = "BLAS pinned to 1 thread" if pinned else "BLAS NOT pinned (pip install threadpoolctl)"
+    log(f"\n[peers, {peer_n}^2, tol 1e-8 on ||r||/||b||, setup + solve; {blas}]")
     for k, v in med.items():
         it = its.get(k, ("", ""))
         log(f"  {k:16s} {v:8.3f} s   iterations {it[0]}, residual {it[1]:.1e}")
@@ -777,8 +791,9 @@ def write_performance_md(result: dict, path: Path | None = None) -> str:
     p = result.get("peers", {})
     if p.get("median_s"):
         med = p["median_s"]
-        lines += ["", f"Peers on the same matrix and tolerance at {p['n']}^2 (setup + solve, BLAS on one "
-                  "thread):", "", "| solver | time (s) | iterations | speed-up of fluxoid (2 threads) |",
+        blas = "BLAS on one thread" if p.get("blas_pinned", True) else "BLAS not pinned"
+        lines += ["", f"Peers on the same matrix and tolerance at {p['n']}^2 (setup + solve, {blas}):",
+                  "", "| solver | time (s) | iterations | speed-up of fluxoid (2 threads) |",
                   "|---|---:|---:|---:|"]
         f2 = med["fluxoid_2t"]
         for k, v in med.items():
