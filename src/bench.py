@@ -208,10 +208,10 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
             lambda: MK.apply_dot(p, op.diag, op.wx, op.wy, q, *S, L.ck, L.key), 16 + 24 * g),
         "r -= a q (+ r.r)": (lambda: MK.update_r(r, q, 1e-12, rl, 1.0, r, *S), 24 + f),
         "x += a p, p = z + b p": (lambda: MK.update_xp(u, z, 1e-12, 1.0, 0.5, p, *S), 32 + f),
-        "fine level down (2 sweeps + residual + restriction, one pass)": (
+        _DOWN: (
             lambda: MK.down_fine(rl, L.inv_d, L.wx, L.wy, L.y, C.r, 4 * threads, *K),
             (2.25 + 3 * g) * f),
-        "fine level up (prolongation + 2 sweeps, + r.z, one pass)": (
+        _UP: (
             lambda: MK.up_fine(L.y, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, 4 * threads, z, *K),
             (3.25 + 3 * g) * f),
         # the coarse levels' kernels (one sweep each way), on this grid for comparison
@@ -239,6 +239,25 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
         t = _timeit(lambda: hier.vcycle(rl, zb, z, zb.copy()), reps)
         out["whole W-cycle"] = {"ms": 1e3 * t, "bytes_per_cell": None, "GBs": None}
     return out
+
+
+_DOWN = "fine level down (2 sweeps + residual + restriction, one pass)"
+_UP = "fine level up (prolongation + 2 sweeps, + r.z, one pass)"
+
+
+def _fused_note(r2) -> list:
+    """The fine level's fused passes against the separate kernels they replace."""
+    k = r2["kernels"]
+    names = ("coarse: pre-smooth (red-black, one pass)", "coarse: residual + restriction",
+             "coarse: post-smooth (prolongation + black + red sweep, + r.z)")
+    if _DOWN not in k or not all(n in k for n in names):
+        return []
+    pre, res, post = (k[n]["ms"] for n in names)
+    return ["", f"The fine level's two passes do four half-sweeps per cell (and the residual on the "
+            f"way down) while moving two to three words: arithmetic bounds them, not bandwidth. "
+            f"On 2 threads they take {k[_DOWN]['ms']:.2f} ms down, against {pre + post + res:.2f} ms "
+            f"for the pre-smooth, post-smooth and residual kernels run one after the other, and "
+            f"{k[_UP]['ms']:.2f} ms up, against {2 * post:.2f} ms for two post-smooths."]
 
 
 def _constant_note(r2) -> str:
@@ -754,7 +773,7 @@ def write_performance_md(result: dict, path: Path | None = None) -> str:
         f"{e['1e-8_1t']:.3f} (1 thread). A sweep streams {result['sweep_bytes']} bytes per cell at "
         f"the triad bandwidth ({r2['triad_GBs']:.1f} GB/s on 2 threads, {r1['triad_GBs']:.1f} GB/s on 1).",
         "",
-        "On this shared machine the 2-thread triad itself has measured 41-77 GB/s in runs an "
+        "On this shared machine the 2-thread triad itself has measured 41-80 GB/s in runs an "
         "hour apart while the solve times moved by about 10%, so the sweep counts move with it; "
         "the ratios to peers come from one run.",
         "",
@@ -781,6 +800,7 @@ def write_performance_md(result: dict, path: Path | None = None) -> str:
         lines.append(f"| {k} | {v1['GBs']:.1f} | {100 * v1['GBs'] / t1:.0f}% | "
                      f"{v['GBs']:.1f} | {100 * v['GBs'] / t2:.0f}% | "
                      f"{100 * v['GBs'] / r2['triad_GBs']:.0f}% |")
+    lines += _fused_note(r2)
     om = result.get("other_masks")
     if om:
         lines += ["", f"Other masks at {om['n']}^2 (lambda = 20 cells, 1e-8, 2 threads, setup + solve):", "",
