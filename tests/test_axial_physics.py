@@ -321,3 +321,48 @@ def test_fluxoid_identity_on_random_masks():
                                           sol._sources, depth=depth)
             assert np.all(np.abs(meas - n * PHI0) <= 1e-9 * np.maximum(scale, PHI0))
         checked += 1
+
+
+def test_fluxoid_of_any_interior_contour_is_quantized_from_the_current():
+    """Fluxoid quantization read off J and B on arbitrary contours, away from the solver's own
+    measurement: around any rectangle through interior superconducting cells (their four
+    neighbours superconducting too), the flux through it plus mu0 lambda^2 times the
+    circulation of J is n Phi0, with n the hole's fluxoid plus the vortices inside. An
+    L-shaped hole off centre in a plate, an applied field, one vortex between two contours.
+    (The cell-centred J and the trapezoid rule on cell centres make this exact to rounding.)
+    """
+    n, h, lam = 160, 0.05e-6, 0.5e-6
+    m = np.zeros((n, n), bool)
+    m[8:-8, 10:-6] = True
+    m[50:90, 60:75] = False
+    m[50:65, 75:100] = False
+    geo = fx.meshes.from_mask(m, h, penetration_depth=lam)
+    interior = m.copy()
+    for ax in (0, 1):
+        for s in (1, -1):
+            interior &= np.roll(m, s, axis=ax)
+
+    def fluxoid(sol, i0, i1, j0, j1):
+        ring = np.zeros_like(m)
+        ring[i0:i1 + 1, [j0, j1]] = True
+        ring[[i0, i1], j0:j1 + 1] = True
+        assert interior[ring].all()
+        jx, jy = sol.J
+        w = np.ones(i1 - i0 + 1)
+        w[[0, -1]] = 0.5
+        v = np.ones(j1 - j0 + 1)
+        v[[0, -1]] = 0.5
+        flux = np.sum(np.outer(w, v) * sol.B[i0:i1 + 1, j0:j1 + 1]) * h * h
+        circulation = (w @ jx[i0:i1 + 1, j0] - w @ jx[i0:i1 + 1, j1]
+                       + v @ jy[i1, j0:j1 + 1] - v @ jy[i0, j0:j1 + 1]) * h
+        return (flux + MU0 * lam**2 * circulation) / PHI0
+
+    inner = [(40, 100, 50, 110), (45, 95, 55, 105), (48, 91, 58, 101)]
+    outer = (20, 135, 20, 140)
+    sol = fx.solve(geo, applied_field=2e-3, fluxoid=[2], method="direct")
+    for c in [*inner, outer]:
+        assert fluxoid(sol, *c) == pytest.approx(2.0, abs=1e-9)
+    sol = fx.solve(geo, applied_field=2e-3, fluxoid=[2], vortices=[(geo.grid.x[120], geo.grid.y[130])],
+                   method="direct")
+    assert fluxoid(sol, *inner[0]) == pytest.approx(2.0, abs=1e-9)
+    assert fluxoid(sol, *outer) == pytest.approx(3.0, abs=1e-9)
