@@ -589,20 +589,25 @@ class Hierarchy:
             if math.isfinite(rz):
                 _POOL.give(tmp)
 
-    def _vcycle(self, l, r, rh, out, out_h, threads, x0=None, x0h=None) -> float:
+    def _vcycle(self, l, r, rh, out, out_h, threads, x0=None, x0h=None, top=True) -> float:
         """(out, out_h) = the cycle from level l on (r, rh), from the guess (x0, x0h) if
         given, i.e. x0 + B (r - A x0); returns r . out + rh . out_h on the finest level.
 
-        x0 may be ``out`` itself (it is read only by the first sweep).
+        x0 may be ``out`` itself (it is read only by the first sweep). Levels below
+        ``PARALLEL_MIN_CELLS`` run on one thread: the first such level of a descent
+        (or the level a call starts on, ``top``) sets it and puts ``threads`` back
+        when it returns, the levels below it leave it alone.
         """
         lev = self.levels[l]
-        if lev.cells < PARALLEL_MIN_CELLS:
+        serial = lev.cells < PARALLEL_MIN_CELLS and (
+            top or self.levels[l - 1].cells >= PARALLEL_MIN_CELLS)
+        if serial:
             numba.set_num_threads(1)
         nh = lev.n_holes
         last = l == len(self.levels) - 1
         if last and self.kind_coarsest == "direct":
             self._solve_coarsest(lev, r, rh, out, out_h)
-            if lev.cells < PARALLEL_MIN_CELLS:
+            if serial:
                 numba.set_num_threads(threads)
             return (float(np.dot(r.reshape(-1).astype(np.float64), out.reshape(-1)))
                     + float(rh @ out_h)) if l == 0 else 0.0
@@ -610,8 +615,12 @@ class Hierarchy:
         nt = numba.get_num_threads()
         nch = 4 * nt if nt > 1 else 1  # blocks of rows for post_smooth (one: no halo rows)
         if l == 0 and self.fine_sweeps == 2 and not last:
-            return self._fine_cycle(r, rh, out, out_h, threads, nch, x0, x0h)
-        # down: red, black, holes (twice on the finest level with two sweeps)
+            try:
+                return self._fine_cycle(r, rh, out, out_h, threads, nch, x0, x0h)
+            finally:
+                if serial:
+                    numba.set_num_threads(threads)
+        # down: red, black, holes
         if x0 is None:
             MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, lev.x, *lev.stencil_runs)
         else:  # the same sweep from the guess, its hole values included
@@ -619,12 +628,7 @@ class Hierarchy:
                 lev.xh[:] = x0h
             self._sweep(lev, x0, self._zero_c, r, 0, nch, lev.x)
         self._relax_holes(lev, lev.x, rh)
-        two = l == 0 and self.fine_sweeps == 2 and not last
         xs = lev.x  # the pre-smoothed iterate
-        if two:  # the second sweep runs red first, like the first
-            self._sweep(lev, lev.x, self._zero_c, r, 0, nch, lev.y)
-            self._relax_holes(lev, lev.y, rh)
-            xs = lev.y
         if last:
             ec = self._zero_c
             use_coarse = self._empty_ec
@@ -635,7 +639,7 @@ class Hierarchy:
             if nh:
                 MK.hole_restrict(lev.xh, lev.coarse_of, lev.edge_hole, lev.edge_w, co.r.reshape(-1))
                 co.rh[:] = 0.0  # the hole rows were just relaxed: their residual is zero
-            self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads)
+            self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, top=False)
             if l + 1 < len(self.levels) - 1:
                 if self._amli is not None:
                     if l == 0:
@@ -643,23 +647,18 @@ class Hierarchy:
                 elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
                     # the W-cycle's second visit, e + B_c (r_c - A_c e), from e in place (one
                     # sweep from e instead of a residual pass, a sweep from zero and e += e2)
-                    self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh)
-            if lev.cells < PARALLEL_MIN_CELLS:
+                    self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh, top=False)
+            if serial and self._amli is not None:  # (the "A" pass below may reset them)
                 numba.set_num_threads(1)
             ec = co.e
             use_coarse = co.e.reshape(-1)
         # up: holes, black, red (the adjoint of down)
         self._relax_holes(lev, xs, rh, use_coarse)
-        if two:
-            self._sweep(lev, xs, ec, r, 1, nch, lev.x)
-            self._relax_holes(lev, lev.x, rh)
-            xs = lev.x
-            ec = self._zero_c
         rz = self._sweep(lev, xs, ec, r, 1, nch, out)
         if nh:
             out_h[:] = lev.xh
             rz += float(rh @ lev.xh)
-        if lev.cells < PARALLEL_MIN_CELLS:
+        if serial:
             numba.set_num_threads(threads)
         return rz
 
@@ -702,14 +701,15 @@ class Hierarchy:
                                      *lev.stencil_runs)
             if nh:
                 co.rh[:] = rh - _hole_rows(lev, lev.y, lev.xh)
-            self._vcycle(1, co.r, co.rh, co.e, co.eh, threads)
+            self._vcycle(1, co.r, co.rh, co.e, co.eh, threads, top=False)
             if len(self.levels) > 2:
                 if self._amli is not None:
                     self._second_pass(1, threads, *self._amli)
                 elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
-                    self._vcycle(1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh)
-            if lev.cells < PARALLEL_MIN_CELLS:
-                numba.set_num_threads(1)
+                    self._vcycle(1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh,
+                                 top=False)
+            if lev.cells < PARALLEL_MIN_CELLS and self._amli is not None:
+                numba.set_num_threads(1)  # (the "A" pass may have reset them)
             if nh:
                 lev.xh += co.eh
                 MK.hole_restrict(co.eh, ec, eh, ew, flat)  # r += W eh
@@ -729,8 +729,6 @@ class Hierarchy:
         finally:
             if nh:
                 flat[ec] = kept
-        if lev.cells < PARALLEL_MIN_CELLS:
-            numba.set_num_threads(threads)
         return rz
 
     def _relax_holes(self, lev: Level, x, rh, ec=None) -> None:
