@@ -71,7 +71,11 @@ class SolverOptions:
         formulation's (``DEFAULT_CYCLES``).
     full_multigrid : bool
         Start the multigrid iteration from a full-multigrid pass instead of
-        from zero.
+        from zero. It saves one iteration on the benchmark masks but costs
+        more than it saves (1024^2 hollow cylinder to 1e-8: 6 iterations and
+        63 ms against 7 and 46 ms): the coarse levels' hole values are about
+        15% off, so the pass starts at a relative residual near 2e-2. Axial
+        formulation only.
     tolerance_mode : {"residual", "discretization"}
         ``"residual"`` stops at the relative residual ``tol``;
         ``"discretization"`` stops as soon as the algebraic error is well
