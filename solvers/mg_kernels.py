@@ -659,6 +659,22 @@ def _expand(ec, T, fy, ny, E, base, lo, hi):
             E[base + nb.uint64(j)] = ec[T, j >> sy]
 
 
+@nb.njit(inline="always")
+def _expand_ahead(ec, fx, fy, nx, ny, E, sp, slo, shi, k, r0):
+    # step k of a ring of prolonged coarse-correction rows: row r0 + m sits in slot m % 3
+    # of E, filled once, at step m - 1 (the first three at step 0), over the runs of rows
+    # r0 + m - 1 .. r0 + m + 1, one cell wider each side
+    for m in range(k - 1 if k == 0 else k + 1, k + 2):
+        tt = (r0 + m + 3 * nx) % nx
+        lo = ny
+        hi = 0
+        for q in ((tt + nx - 1) % nx, tt, (tt + 1) % nx):
+            if sp[q + 1] > sp[q]:
+                lo = min(lo, max(slo[sp[q]] - 1, 0))
+                hi = max(hi, min(shi[sp[q + 1] - 1] + 1, ny))
+        _expand(ec, tt // fx, fy, ny, E, nb.uint64((m + 3) % 3) * nb.uint64(ny), lo, hi)
+
+
 # inlined into post_smooth's row loop (its only call site): as a call, passing the flat
 # arrays cost about 110 ns per row, half of post_smooth's time on a 128^2 level
 @nb.njit(inline="always")
@@ -830,15 +846,7 @@ def _post_block(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
         elif t >= nx:
             t = 0
         if ec.size > 0:  # (an empty ec: no coarse correction, the buffers stay zero)
-            for m in range(k - 1 if k == 0 else k + 1, k + 2):
-                tt = (a - 1 + m + nx) % nx
-                lo = ny
-                hi = 0
-                for q in ((tt + nx - 1) % nx, tt, (tt + 1) % nx):
-                    if sp[q + 1] > sp[q]:  # the rows' runs, one cell wider each side
-                        lo = min(lo, max(slo[sp[q]] - 1, 0))
-                        hi = max(hi, min(shi[sp[q + 1] - 1] + 1, ny))
-                _expand(ec, tt // fx, fy, ny, E, nb.uint64((m + 3) % 3) * uny, lo, hi)
+            _expand_ahead(ec, fx, fy, nx, ny, E, sp, slo, shi, k, a - 1)
         tm = t - 1 if t > 0 else nx - 1
         tp = t + 1 if t < nx - 1 else 0
         _black_into(X, nb.uint64(tm) * uny, nb.uint64(t) * uny, nb.uint64(tp) * uny,
@@ -1000,15 +1008,7 @@ def _up_block(x, ec, r, inv_d, wx, wy, fx, fy, a, b, out, sp, slo, shi, ck, ct):
         s1 = nb.uint64((k + 2) % 3) * uny  # slot k - 1
         s2 = nb.uint64((k + 1) % 3) * uny  # slot k - 2 (and k + 1)
         if ec.size > 0:
-            for m in range(k - 1 if k == 0 else k + 1, k + 2):
-                tt = (a - 3 + m + 3 * nx) % nx
-                lo = ny
-                hi = 0
-                for q in ((tt + nx - 1) % nx, tt, (tt + 1) % nx):
-                    if sp[q + 1] > sp[q]:  # the rows' runs, one cell wider each side
-                        lo = min(lo, max(slo[sp[q]] - 1, 0))
-                        hi = max(hi, min(shi[sp[q + 1] - 1] + 1, ny))
-                _expand(ec, tt // fx, fy, ny, E, nb.uint64((m + 3) % 3) * uny, lo, hi)
+            _expand_ahead(ec, fx, fy, nx, ny, E, sp, slo, shi, k, a - 3)
         tm = (t - 1 + nx) % nx
         tp = (t + 1) % nx
         _black_into(X, nb.uint64(tm) * uny, nb.uint64(t) * uny, nb.uint64(tp) * uny,
