@@ -25,8 +25,23 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba as nb  # noqa: E402
+import numpy as np  # noqa: E402
 
 _OPTS = dict(cache=True, nogil=True, fastmath=False)
+
+
+def mapped_zeros(shape, dtype=float):
+    """Zeros whose memory pages are already mapped.
+
+    ``np.zeros`` of a large array maps its pages lazily, at the first write.
+    When that first write comes from two numba threads at once, the
+    concurrent page faults were 5-15x slower than one thread's (here, 2048^2
+    float64: 17-36 ms against 2.6 ms; 4096^2: up to 117 ms against 7 ms).
+    numpy's fill faults them in on the calling thread.
+    """
+    a = np.empty(shape, dtype)
+    a.fill(0)
+    return a
 
 
 @nb.njit(parallel=True, **_OPTS)

@@ -173,8 +173,9 @@ class _WorkPool:
             self._bytes -= a.nbytes
             return a
         # zeros, not empty: the segment kernels read inactive cells (times a zero
-        # coupling) without ever writing them, so they must hold finite values
-        return np.zeros(shape, dtype)
+        # coupling) without ever writing them, so they must hold finite values;
+        # mapped on this thread (see kernels.mapped_zeros)
+        return K.mapped_zeros(shape, dtype)
 
     def give(self, arrays) -> None:
         for a in arrays:
@@ -814,7 +815,7 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
     # (numba reductions over the grid, not BLAS: OpenBLAS threads spin for a while after a
     # call, on the cores the cycle's threads need; 2048^2 solves ran 20-30% slower)
     nrm = math.sqrt(K.dot(rhs_u, rhs_u) + float(rhs_b @ rhs_b))
-    u = np.zeros(rhs_u.shape) if x0 is None else np.array(x0[0], dtype=np.float64)
+    u = K.mapped_zeros(rhs_u.shape) if x0 is None else np.array(x0[0], dtype=np.float64)
     b = np.zeros(nh) if x0 is None else np.array(x0[1], dtype=np.float64)
     if nrm == 0.0:
         return u, b, 0, [0.0]
