@@ -871,6 +871,38 @@ def _post_block(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
 
 
 @nb.njit(parallel=True, **_FAST)
+def half_sweep(x, r, inv_d, wx, wy, xh, hs_ptr, hs_cell, hs_hole, hs_w, out, sp, slo, shi, ck,
+               ct, first):
+    """out = x with the cells of colour 1 - ``first`` (1 black, 0 red) swept: one half-sweep.
+
+    What remains of a red-black sweep (red, then black: ``first = 0``) from
+    an x whose red cells were just swept against the same right side and the
+    same black values: sweeping them again would give the same values. The
+    W-cycle's second visit of a level starts from the first visit's result,
+    whose last half-sweep was the red one. Hole terms of the swept cells
+    come from ``hs_*`` (sorted by cell, row pointers ``hs_ptr``); runs with
+    ``ck[g] = 1`` take their stencil from ``ct[g]``. ``out`` must not be ``x``.
+    """
+    nx, ny = x.shape
+    X = x.ravel()
+    R = r.ravel()
+    D = inv_d.ravel()
+    WX = wx.ravel()
+    WY = wy.ravel()
+    O = out.ravel()
+    uny = nb.uint64(ny)
+    for i in nb.prange(nx):
+        im = i - 1 if i > 0 else nx - 1
+        ip = i + 1 if i < nx - 1 else 0
+        _second_row(R, D, WX, WY, X, nb.uint64(im) * uny, nb.uint64(i) * uny,
+                    nb.uint64(ip) * uny, i, nx, ny, sp, slo, shi, ck, ct, first, O,
+                    nb.uint64(i) * uny)
+        for e in range(hs_ptr[i], hs_ptr[i + 1]):
+            cc = hs_cell[e]
+            O[cc] += hs_w[e] * xh[hs_hole[e]] * D[cc]
+
+
+@nb.njit(parallel=True, **_FAST)
 def down_fine(r, inv_d, wx, wy, y, rc, nchunks, sp, slo, shi, ck, ct):
     """The finest level's way down in one pass: y = two red-black sweeps on A5 y = r from
     zero (red, black, red, black), and rc = P^T (r - A5 y), for fx = fy = 2.

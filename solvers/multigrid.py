@@ -248,6 +248,12 @@ class Level:
         return self.sp, self.slo, self.shi, self.ck, self.ct
 
     @property
+    def two_colour(self) -> bool:
+        """Every neighbour of a cell has the other colour (no periodic axis of odd length,
+        whose seam joins two cells of one colour)."""
+        return not any(p and n % 2 for p, n in zip(self.periodic, self.shape))
+
+    @property
     def active_fraction(self) -> float:
         """Fraction of the level's cells its kernels visit."""
         return float(np.sum(self.shi - self.slo)) / max(self.cells, 1)
@@ -432,6 +438,7 @@ class Hierarchy:
         self.fine_sweeps = fine_sweeps if len(self.levels) > 1 else 1
         self.fuse_down = True  # the finest level's way down in one pass (``MK.down_fine``)
         self.fuse_up = True  # and its way up (``MK.up_fine``)
+        self.black_again = True  # a second visit skips the red half it would repeat
         self._zero_c = np.zeros((0, 0), dt)  # "no coarse correction" for post_smooth
         if self.fine_sweeps == 2:
             fine = self.levels[0]
@@ -590,11 +597,14 @@ class Hierarchy:
             if math.isfinite(rz):
                 _POOL.give(tmp)
 
-    def _vcycle(self, l, r, rh, out, out_h, threads, x0=None, x0h=None, top=True) -> float:
+    def _vcycle(self, l, r, rh, out, out_h, threads, x0=None, x0h=None, top=True,
+                again=False) -> float:
         """(out, out_h) = the cycle from level l on (r, rh), from the guess (x0, x0h) if
         given, i.e. x0 + B (r - A x0); returns r . out + rh . out_h on the finest level.
 
-        x0 may be ``out`` itself (it is read only by the first sweep). Levels below
+        x0 may be ``out`` itself (it is read only by the first sweep). ``again``: x0 is
+        what this cycle returned for the same (r, rh), so its red cells are already swept
+        against its black ones and the first sweep's red half can be skipped. Levels below
         ``PARALLEL_MIN_CELLS`` run on one thread: the first such level of a descent
         (or the level a call starts on, ``top``) sets it and puts ``threads`` back
         when it returns, the levels below it leave it alone.
@@ -627,7 +637,11 @@ class Hierarchy:
         else:  # the same sweep from the guess, its hole values included
             if nh:
                 lev.xh[:] = x0h
-            self._sweep(lev, x0, self._zero_c, r, 0, nch, lev.x)
+            if again and self.black_again and lev.two_colour:  # (red again: the same values)
+                MK.half_sweep(x0, r, lev.inv_d, lev.wx, lev.wy, lev.xh, *lev.hb, lev.x,
+                              *lev.stencil_runs, 0)
+            else:
+                self._sweep(lev, x0, self._zero_c, r, 0, nch, lev.x)
         self._relax_holes(lev, lev.x, rh)
         xs = lev.x  # the pre-smoothed iterate
         if last:
@@ -648,7 +662,8 @@ class Hierarchy:
                 elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
                     # the W-cycle's second visit, e + B_c (r_c - A_c e), from e in place (one
                     # sweep from e instead of a residual pass, a sweep from zero and e += e2)
-                    self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh, top=False)
+                    self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh, top=False,
+                                 again=True)
             if serial and self._amli is not None:  # (the "A" pass below may reset them)
                 numba.set_num_threads(1)
             ec = co.e
@@ -708,7 +723,7 @@ class Hierarchy:
                     self._second_pass(1, threads, *self._amli)
                 elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
                     self._vcycle(1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh,
-                                 top=False)
+                                 top=False, again=True)
             if lev.cells < PARALLEL_MIN_CELLS and self._amli is not None:
                 numba.set_num_threads(1)  # (the "A" pass may have reset them)
             if nh:
@@ -756,7 +771,7 @@ class Hierarchy:
         """
         lev = self.levels[l]
         eh2 = np.zeros(lev.n_holes)
-        self._vcycle(l, lev.r, lev.rh, lev.e2, eh2, threads, lev.e, lev.eh)
+        self._vcycle(l, lev.r, lev.rh, lev.e2, eh2, threads, lev.e, lev.eh, again=True)
         if lev.cells < PARALLEL_MIN_CELLS:
             numba.set_num_threads(1)
         MK.axpby(lev.e2, g - d, d, lev.e)

@@ -704,6 +704,73 @@ def test_cycle_with_the_fused_passes_equals_the_separate_passes():
         _assert_same_cycle(outs[0], other, rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["hollow cylinder", "strip array", "many holes",
+                                  "periodic, odd lengths", "two materials"])
+def test_black_half_sweep_completes_a_sweep_after_an_up_sweep(name):
+    """After an up-sweep (black, then red), a sweep red-then-black from its result and
+    the black half-sweep alone give the same iterate: the red half would repeat itself.
+    From any other x they differ (the red half matters there), and on a periodic axis of
+    odd length too (two red cells meet across its seam)."""
+    op = build_operator(_two_materials() if name == "two materials" else CASES[name]())
+    hier = mg.Hierarchy(op, precision="float64")
+    for lev in hier.levels[:2]:
+        assert lev.two_colour == (name != "periodic, odd lengths")
+        rng = np.random.default_rng(31)
+        r, x = (rng.standard_normal(lev.shape) * (lev.inv_d != 0) for _ in range(2))
+        lev.xh[:] = rng.standard_normal(lev.n_holes)
+        y = np.zeros(lev.shape)
+        hier._sweep(lev, x, hier._zero_c, r, 1, 3, y)  # the up-sweep: black, red
+        for start, same in ((y, True), (x, False)):
+            full, half = np.zeros(lev.shape), np.zeros(lev.shape)
+            hier._sweep(lev, start, hier._zero_c, r, 0, 3, full)  # red, black
+            MK.half_sweep(start, r, lev.inv_d, lev.wx, lev.wy, lev.xh, *lev.hb, half,
+                          *lev.stencil_runs, 0)
+            gap = np.abs(half - full).max() / np.abs(full).max()
+            assert (gap < 1e-14) if same and lev.two_colour else (gap > 1e-3)
+
+
+@pytest.mark.parametrize("cycle", ["W", "A"])
+def test_second_visits_with_the_black_half_sweep_equal_full_sweeps(cycle, monkeypatch):
+    """The W-cycle's second visits (and the "A" cycle's second pass) start with a black
+    half-sweep only; whole cycles equal those with full sweeps on every benchmark mask
+    and on random masks (odd sizes, periodic axes, holes)."""
+    monkeypatch.setattr(mg, "W_MIN_CELLS", 64)  # second visits on these small grids too
+    monkeypatch.setattr(mg, "COARSEST_CELLS", 64)
+    calls = []
+    half_sweep = MK.half_sweep
+    monkeypatch.setattr(MK, "half_sweep", lambda *a: calls.append(1) or half_sweep(*a))
+    rng = np.random.default_rng(6)
+    ops = [build_operator(CASES[k]()) for k in CASES]
+    while len(ops) < len(CASES) + 6:
+        nx, ny = (int(v) for v in rng.integers(40, 110, size=2))
+        px, py = bool(rng.integers(2)), bool(rng.integers(2))
+        m = np.ones((nx, ny), bool)
+        if not px:
+            m[[0, -1], :] = False
+        if not py:
+            m[:, [0, -1]] = False
+        for _ in range(int(rng.integers(0, 4))):
+            a, b = int(rng.integers(1, nx - 8)), int(rng.integers(1, ny - 8))
+            m[a:a + int(rng.integers(1, 8)), b:b + int(rng.integers(1, 8))] = False
+        lam = float(rng.choice([2.0, 5.0, 30.0])) * 1e-6
+        ops.append(build_operator(fx.meshes.from_mask(m, 1e-6, penetration_depth=lam,
+                                                      periodic=(px, py))))
+    revisited = 0  # the masks where some second visit took the half-sweep
+    for op in ops:
+        r = rng.standard_normal(op.shape) * op.unknown
+        rh = rng.standard_normal(op.n_holes)
+        outs = []
+        for half in (True, False):
+            hier = mg.Hierarchy(op, precision="float64", cycle=cycle)
+            hier.black_again = half
+            calls.clear()
+            outs.append(_cycle_output(hier, op, r, rh))
+            revisited += bool(calls)
+        assert not calls  # (and none with full sweeps asked for)
+        _assert_same_cycle(*outs, rtol=1e-12)
+    assert revisited >= 8  # of the 12 masks
+
+
 @pytest.mark.parametrize("px, py", [(False, False), (True, False), (False, True), (True, True)])
 def test_dominance_check_matches_the_neighbour_sums(px, py):
     """The coarsening stop: every active cell's couplings sum to at most frac x its diagonal."""
