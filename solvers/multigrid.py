@@ -50,7 +50,11 @@ the grid (``Hierarchy._fine_cycle``, ``mg_kernels.down_fine``, ``up_fine``).
 A second
 visit of a level (the W-cycle's, the "A" cycle's) starts from the first
 visit's result e: one sweep from e, where forming r - A e, a cycle from zero
-and e += e2 took three passes more. The cycle is
+and e += e2 took three passes more. That sweep is its black half only
+(``mg_kernels.half_sweep``): e's last half-sweep was the red one, on the
+same right side, so red again would give the same values (not on a periodic
+axis of odd length, whose seam joins two red cells; there it stays whole).
+The cycle is
 therefore a symmetric positive definite operator, as conjugate gradients
 requires (tests/test_multigrid.py checks z1 . r2 = z2 . r1 for every cycle). Its levels may
 be float32 (``SolverOptions.precision``) while the conjugate-gradient
