@@ -255,7 +255,7 @@ class Level:
     def two_colour(self) -> bool:
         """Every neighbour of a cell has the other colour (no periodic axis of odd length,
         whose seam joins two cells of one colour)."""
-        return not any(p and n % 2 for p, n in zip(self.periodic, self.shape))
+        return not any(p and n % 2 for p, n in zip(self.periodic, self.shape, strict=True))
 
     @property
     def active_fraction(self) -> float:
