@@ -20,6 +20,14 @@ from fluxoid.solvers.options import SolverOptions
 from fluxoid.solvers.run import solve_axial
 
 
+@pytest.fixture(autouse=True)
+def _constant_runs_on_every_level(monkeypatch):
+    # the test grids are small, and levels that small take no constant stretches apart by
+    # default; here every level does, so that both kinds of run are exercised
+    # (test_small_levels_take_no_constant_runs checks the default)
+    monkeypatch.setattr(mg, "CONSTANT_RUN_MIN_CELLS", 0)
+
+
 def _direct(op, rhs):
     x = spla.spsolve(op.matrix().tocsc(), op.pack(*rhs))
     return op.unpack(x)
@@ -612,6 +620,25 @@ def test_cycle_with_constant_stencils_equals_cycle_from_the_arrays(name, cycle, 
             assert hier.levels[0].constant_fraction == 0.0
         outs.append(_cycle_output(hier, op, r, rh))
     _assert_same_cycle(*outs, rtol=1e-11)
+
+
+def test_small_levels_take_no_constant_runs(monkeypatch):
+    """By default only levels of at least CONSTANT_RUN_MIN_CELLS cells take constant
+    stretches apart; the cycle is the same either way."""
+    monkeypatch.setattr(mg, "CONSTANT_RUN_MIN_CELLS", 64 * 64)
+    op = build_operator(problem("hollow_cylinder", 128, 6.0))
+    rng = np.random.default_rng(14)
+    r = rng.standard_normal(op.shape) * (op.diag > 0)
+    rh = rng.standard_normal(op.hole_diag.size)
+    hier = mg.Hierarchy(op, precision="float64")
+    fr = [lev.constant_fraction for lev in hier.levels]
+    assert [f > 0.25 for f in fr] == [lev.cells >= 64 * 64 for lev in hier.levels]
+    assert fr[1] > 0.25 and fr[2] == 0.0
+    monkeypatch.setattr(mg, "CONSTANT_RUN_MIN_CELLS", 0)
+    every = mg.Hierarchy(op, precision="float64")
+    assert all(lev.constant_fraction > 0.1 for lev in every.levels[:-1])
+    _assert_same_cycle(_cycle_output(hier, op, r, rh), _cycle_output(every, op, r, rh),
+                       rtol=1e-11)
 
 
 @pytest.mark.parametrize("name", ["hollow cylinder", "strip array", "many holes",
