@@ -139,10 +139,11 @@ def coarsen(mass, diag, wx, wy, fx, fy, px, py, s, mc, dc, wxc, wyc):
 # failed solve).
 
 @nb.njit(parallel=True, **_OPTS)
-def _segment_counts(diag, wx, wy, min_gap, counts, same):
+def _segment_counts(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl):
     # runs per row, and (returned) the number of couplings that reach a non-unknown and the
-    # number of active cells; with a nonempty ``same``, its flags too (``_same_flags``, the
-    # rows just read are still in cache)
+    # number of active cells; with a nonempty ``same``, its flags too (``_same_flags``), and
+    # with a nonempty ``inv_d``, the level's arrays (inv_d = 1 / d, wxl, wyl): the rows just read
+    # are still in cache
     nx, ny = diag.shape
     bad = 0
     active = 0
@@ -169,6 +170,12 @@ def _segment_counts(diag, wx, wy, min_gap, counts, same):
         active += na
         if same.size:
             _same_flags(diag, wx, wy, i, 2, ny - 1, same[i])
+        if inv_d.size:
+            for j in range(ny):
+                v = diag[i, j]
+                inv_d[i, j] = 1.0 / v if v > 0.0 else 0.0
+                wxl[i, j] = wx[i, j]
+                wyl[i, j] = wy[i, j]
     return bad, active
 
 
@@ -193,25 +200,30 @@ def couplings_confined(diag, wx, wy):
     The segment kernels rely on it: an inactive neighbour's value is read
     only times a zero coupling.
     """
-    return _segment_counts(diag, wx, wy, 2, np.empty(diag.shape[0], np.int64), _NO_FLAGS)[0] == 0
+    return _segment_counts(diag, wx, wy, 2, np.empty(diag.shape[0], np.int64), _NO_FLAGS,
+                           *_NO_ARRAYS)[0] == 0
 
 
 _NO_FLAGS = np.zeros((0, 0), np.bool_)
+_NO_ARRAYS = tuple(np.zeros((0, 0), np.float32) for _ in range(3))
 
 
-def scan_level(diag, wx, wy, min_gap=16, same=None):
+def scan_level(diag, wx, wy, min_gap=16, same=None, arrays=None):
     """One pass over a level: (segments, number of active cells).
 
     ``segments`` are the row runs of active cells (sp, slo, shi), see the
     comment above, or None when a coupling reaches a cell that is not an
     unknown (then every cell must be visited, ``full_segments``). With
     ``same`` (a boolean array of the grid's shape) the pass also fills it
-    with the flags ``constant_runs`` splits the runs by.
+    with the flags ``constant_runs`` splits the runs by; with ``arrays`` =
+    (inv_d, wxl, wyl), the level's arrays: inv_d = 1 / d (0 where d <= 0),
+    wxl = wx, wyl = wy in their dtype.
     """
     nx, ny = diag.shape
     counts = np.empty(nx, np.int64)
     gap = max(int(min_gap), 2)
-    bad, active = _segment_counts(diag, wx, wy, gap, counts, _NO_FLAGS if same is None else same)
+    bad, active = _segment_counts(diag, wx, wy, gap, counts, _NO_FLAGS if same is None else same,
+                                  *(_NO_ARRAYS if arrays is None else arrays))
     if bad != 0:
         return None, int(active)
     sp = np.zeros(nx + 1, np.int64)
@@ -378,7 +390,7 @@ def constant_runs(d, wx, wy, segments, min_len=8, same=None, flagged=False):
 
 def constant_stencils(key, dtype):
     """The kernels' per-run constants in ``dtype`` from ``constant_runs``' keys:
-    (1/d, 1/d(i-1), 1/d(i+1), wx(i-1), wx(i), wy), 1/d as ``level_arrays`` forms it."""
+    (1/d, 1/d(i-1), 1/d(i+1), wx(i-1), wx(i), wy), 1/d as ``scan_level`` forms it."""
     out = np.zeros(key.shape, dtype)
     for c in range(3):
         v = key[:, c]
@@ -1338,18 +1350,6 @@ def dominated(diag, wx, wy, px, py, frac):
                 nbad += 1
         bad += nbad
     return bad == 0
-
-
-@nb.njit(parallel=True, **_OPTS)
-def level_arrays(d, wx, wy, inv_d, wxl, wyl):
-    """inv_d = 1 / d (0 where d <= 0), wxl = wx, wyl = wy in the level's dtype: one pass."""
-    nx, ny = d.shape
-    for i in nb.prange(nx):
-        for j in range(ny):
-            v = d[i, j]
-            inv_d[i, j] = 1.0 / v if v > 0.0 else 0.0
-            wxl[i, j] = wx[i, j]
-            wyl[i, j] = wy[i, j]
 
 
 @nb.njit(parallel=True, **_OPTS)

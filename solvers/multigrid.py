@@ -395,7 +395,6 @@ class Hierarchy:
         while True:
             nx, ny = diag.shape
             inv_d, wxl, wyl = take((nx, ny), dt), take((nx, ny), dt), take((nx, ny), dt)
-            MK.level_arrays(diag, wx, wy, inv_d, wxl, wyl)
             lev = Level(
                 shape=(nx, ny), periodic=(px, py), inv_d=inv_d, wx=wxl, wy=wyl,
                 edge_cell=ec, edge_hole=eh, edge_w=ew, edge_colour=_edge_colour(ec, ny),
@@ -407,7 +406,8 @@ class Hierarchy:
             min_len = CONSTANT_RUN_MIN if nx * ny >= CONSTANT_RUN_MIN_CELLS else 0
             # constant_runs' flags, from the same pass
             same = _POOL.take((nx, ny), np.bool_) if min_len > 0 else None
-            segs, active = MK.scan_level(diag, wx, wy, SEGMENT_MIN_GAP, same)
+            # (and the level's arrays, in the same pass)
+            segs, active = MK.scan_level(diag, wx, wy, SEGMENT_MIN_GAP, same, (inv_d, wxl, wyl))
             # None: a coupling reaches a cell that is not an unknown; visit every cell
             segs = segs if segs is not None else MK.full_segments((nx, ny))
             lev.sp, lev.slo, lev.shi, lev.ck, lev.key = MK.constant_runs(

@@ -429,7 +429,8 @@ def test_active_segments_cover_exactly_the_unknowns():
 
 def _every_cell(scan):
     """scan_level, with every cell visited."""
-    return lambda d, wx, wy, gap, same: (MK.full_segments(d.shape), scan(d, wx, wy, gap, same)[1])
+    return lambda d, wx, wy, gap, same, arrays: (MK.full_segments(d.shape),
+                                                 scan(d, wx, wy, gap, same, arrays)[1])
 
 
 @pytest.mark.parametrize("name", ["many holes", "periodic, odd lengths", "strip array"])
