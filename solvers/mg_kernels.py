@@ -636,46 +636,46 @@ def residual(r, x, inv_d, wx, wy, out, sp, slo, shi):
 
 
 @nb.njit(inline="always")
-def _postb(X, R, D, WX, WY, k, km, kp, kjm, kjp, xk, xkm, xkp, xkjm, xkjp, e0, em, ep, e0m, e0p,
-           black):
+def _postb(X, R, D, WX, WY, k, km, kp, kjm, kjp, xk, xkm, xkp, xkjm, xkjp, black):
     # one row-end cell (flat indices: k itself, km/kp its x neighbours, kjm/kjp its y
     # neighbours in the arrays, xk.. the same cells in X): swept when ``black`` is set,
-    # else x + P ec
+    # else kept
     if not black:
-        return X[xk] + e0
-    s = (R[k] + WX[km] * (X[xkm] + em) + WX[k] * (X[xkp] + ep)
-         + WY[kjm] * (X[xkjm] + e0m) + WY[k] * (X[xkjp] + e0p))
+        return X[xk]
+    s = (R[k] + WX[km] * X[xkm] + WX[k] * X[xkp] + WY[kjm] * X[xkjm] + WY[k] * X[xkjp])
     return s * D[k]
 
 
 @nb.njit(inline="always")
-def _expand(ec, T, fy, ny, E, base, lo, hi):
-    # E[base + lo:base + hi] and the two cells at each end = row T of the coarse correction,
-    # prolonged
+def _expand(X, t, ec, T, fy, ny, E, base, lo, hi):
+    # E[base + lo:base + hi] and the two cells at each end = row t of x (flat X) plus row T
+    # of the coarse correction, prolonged
     sy = 1 if fy == 2 else 0
     ncy = ec.shape[1]
     C = ec.ravel()
     c0 = nb.uint64(T * ncy)
+    x0 = nb.uint64(t * ny)
     if fy == 2:
         for JJ in range(lo >> 1, min((hi + 1) >> 1, ny >> 1)):
             J = nb.uint64(JJ)
             v = C[c0 + J]
-            E[base + J + J] = v
-            E[base + J + J + _U1] = v
+            E[base + J + J] = X[x0 + J + J] + v
+            E[base + J + J + _U1] = X[x0 + J + J + _U1] + v
     else:
         for jj in range(lo, hi):
             j = nb.uint64(jj)
-            E[base + j] = C[c0 + j]
+            E[base + j] = X[x0 + j] + C[c0 + j]
     for j in (0, 1, ny - 2, ny - 1):
         if 0 <= j < ny:
-            E[base + nb.uint64(j)] = ec[T, j >> sy]
+            E[base + nb.uint64(j)] = X[x0 + nb.uint64(j)] + ec[T, j >> sy]
 
 
 @nb.njit(inline="always")
-def _expand_ahead(ec, fx, fy, nx, ny, E, sp, slo, shi, k, r0):
-    # step k of a ring of prolonged coarse-correction rows: row r0 + m sits in slot m % 3
-    # of E, filled once, at step m - 1 (the first three at step 0), over the runs of rows
-    # r0 + m - 1 .. r0 + m + 1, one cell wider each side
+def _expand_ahead(X, ec, fx, fy, nx, ny, E, sp, slo, shi, k, r0):
+    # step k of a ring of rows of x + P ec: row r0 + m sits in slot m % 3 of E, filled
+    # once, at step m - 1 (the first three at step 0), over the runs of rows
+    # r0 + m - 1 .. r0 + m + 1, one cell wider each side (what a half-sweep of row
+    # r0 + m - 1, r0 + m or r0 + m + 1 reads of it)
     for m in range(k - 1 if k == 0 else k + 1, k + 2):
         tt = (r0 + m + 3 * nx) % nx
         lo = ny
@@ -684,19 +684,20 @@ def _expand_ahead(ec, fx, fy, nx, ny, E, sp, slo, shi, k, r0):
             if sp[q + 1] > sp[q]:
                 lo = min(lo, max(slo[sp[q]] - 1, 0))
                 hi = max(hi, min(shi[sp[q + 1] - 1] + 1, ny))
-        _expand(ec, tt // fx, fy, ny, E, nb.uint64((m + 3) % 3) * nb.uint64(ny), lo, hi)
+        _expand(X, tt, ec, tt // fx, fy, ny, E, nb.uint64((m + 3) % 3) * nb.uint64(ny), lo,
+                hi)
 
 
 # inlined into post_smooth's row loop (its only call site): as a call, passing the flat
 # arrays cost about 110 ns per row, half of post_smooth's time on a 128^2 level
 @nb.njit(inline="always")
-def _black_into(X, xm, x0, xp, R, D, WX, WY, t, nx, ny, E, bm, b0, bp, Y, yb,
-                xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct, first, has_e):
+def _black_into(X, xm, x0, xp, R, D, WX, WY, t, nx, ny, Y, yb,
+                xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct, first):
     # Y[yb:yb + ny] = row t of the first half-sweep: cells of colour ``first`` (1 black,
-    # 0 red) swept, the others x + P ec; the hole terms of the swept colour's edge cells
+    # 0 red) swept, the others kept; the hole terms of the swept colour's edge cells
     # included (hb_*). R, D, WX, WY are the flat grid arrays; X holds rows t - 1, t, t + 1
-    # of x at X[xm:], X[x0:], X[xp:]; E[bm:], E[b0:], E[bp:] hold those rows of P ec (on
-    # row t's runs and the row ends), zero unless ``has_e`` (then the constant runs skip them)
+    # of the iterate (x, or x + P ec: ``_expand_ahead``) at X[xm:], X[x0:], X[xp:], on row
+    # t's runs and the row ends
     tm = t - 1 if t > 0 else nx - 1
     tp = t + 1 if t < nx - 1 else 0
     k0 = nb.uint64(t * ny)
@@ -708,7 +709,6 @@ def _black_into(X, xm, x0, xp, R, D, WX, WY, t, nx, ny, E, bm, b0, bp, Y, yb,
         uj = nb.uint64(j)
         Y[yb + uj] = _postb(X, R, D, WX, WY, k0 + uj, km + uj, kp + uj, k0 + jm, k0 + jp,
                             x0 + uj, xm + uj, xp + uj, x0 + jm, x0 + jp,
-                            E[b0 + uj], E[bm + uj], E[bp + uj], E[b0 + jm], E[b0 + jp],
                             (t + j + first + 1) & 1 == 1)
     par = nb.uint64((t + first + 1) & 1)
     for g in range(sp[t], sp[t + 1]):
@@ -717,33 +717,21 @@ def _black_into(X, xm, x0, xp, R, D, WX, WY, t, nx, ny, E, bm, b0, bp, Y, yb,
             wm = ct[g, 3]
             wp = ct[g, 4]
             wq = ct[g, 5]
-            if not has_e:
-                for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-                    j = nb.uint64(jj)
-                    k = k0 + j
-                    q = x0 + j
-                    s = (R[k] + wm * X[xm + j] + wp * X[xp + j]
-                         + wq * (X[q - _U1] + X[q + _U1])) * di
-                    Y[yb + j] = X[q] if ((j + par) & _U1) == 0 else s
-                continue
             for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
                 j = nb.uint64(jj)
                 k = k0 + j
                 q = x0 + j
-                e = b0 + j
-                s = (R[k] + wm * (X[xm + j] + E[bm + j]) + wp * (X[xp + j] + E[bp + j])
-                     + wq * ((X[q - _U1] + E[e - _U1]) + (X[q + _U1] + E[e + _U1]))) * di
-                Y[yb + j] = (X[q] + E[e]) if ((j + par) & _U1) == 0 else s
+                s = (R[k] + wm * X[xm + j] + wp * X[xp + j]
+                     + wq * (X[q - _U1] + X[q + _U1])) * di
+                Y[yb + j] = X[q] if ((j + par) & _U1) == 0 else s
             continue
         for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
             j = nb.uint64(jj)
             k = k0 + j
             q = x0 + j
-            e = b0 + j
-            s = (R[k] + WX[km + j] * (X[xm + j] + E[bm + j]) + WX[k] * (X[xp + j] + E[bp + j])
-                 + WY[k - _U1] * (X[q - _U1] + E[e - _U1])
-                 + WY[k] * (X[q + _U1] + E[e + _U1])) * D[k]
-            Y[yb + j] = (X[q] + E[e]) if ((j + par) & _U1) == 0 else s
+            s = (R[k] + WX[km + j] * X[xm + j] + WX[k] * X[xp + j]
+                 + WY[k - _U1] * X[q - _U1] + WY[k] * X[q + _U1]) * D[k]
+            Y[yb + j] = X[q] if ((j + par) & _U1) == 0 else s
     for e in range(hb_ptr[t], hb_ptr[t + 1]):
         c = hb_cell[e]
         Y[yb + nb.uint64(c - t * ny)] += hb_w[e] * xh[hb_hole[e]] * D[c]
@@ -848,24 +836,27 @@ def _post_block(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
     tacc = 0.0
     # step k computes the black row a - 1 + k into ring slot k % 3 (Y[slot ny:]) and,
     # from k = 2 on, the red row i = a + k - 2 from slots (k - 2) % 3 (row i - 1),
-    # (k - 1) % 3 (row i), k % 3 (row i + 1). The prolonged coarse correction of row
-    # a - 1 + m sits in slot m % 3 of E, filled once (at step m - 1) over the runs of
-    # rows a - 2 + m .. a + m
+    # (k - 1) % 3 (row i), k % 3 (row i + 1). Row a - 1 + m of x + P ec sits in slot
+    # m % 3 of E, filled once (at step m - 1) over the runs of rows a - 2 + m .. a + m
     for k in range(b - a + 2):
         t = a - 1 + k
         if t < 0:
             t = nx - 1
         elif t >= nx:
             t = 0
-        if ec.size > 0:  # (an empty ec: no coarse correction, the buffers stay zero)
-            _expand_ahead(ec, fx, fy, nx, ny, E, sp, slo, shi, k, a - 1)
-        tm = t - 1 if t > 0 else nx - 1
-        tp = t + 1 if t < nx - 1 else 0
-        _black_into(X, nb.uint64(tm) * uny, nb.uint64(t) * uny, nb.uint64(tp) * uny,
-                    R, D, WX, WY, t, nx, ny, E, nb.uint64((k + 2) % 3) * uny,
-                    nb.uint64(k % 3) * uny, nb.uint64((k + 1) % 3) * uny, Y,
-                    nb.uint64(k % 3) * uny, xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi,
-                    ck, ct, first, ec.size > 0)
+        if ec.size > 0:  # the black half reads x + P ec, formed once per row in E
+            _expand_ahead(X, ec, fx, fy, nx, ny, E, sp, slo, shi, k, a - 1)
+            S = E
+            xm = nb.uint64((k + 2) % 3) * uny
+            xc = nb.uint64(k % 3) * uny
+            xp = nb.uint64((k + 1) % 3) * uny
+        else:  # (no coarse correction: x itself)
+            S = X
+            xm = nb.uint64(t - 1 if t > 0 else nx - 1) * uny
+            xc = nb.uint64(t) * uny
+            xp = nb.uint64(t + 1 if t < nx - 1 else 0) * uny
+        _black_into(S, xm, xc, xp, R, D, WX, WY, t, nx, ny, Y, nb.uint64(k % 3) * uny, xh,
+                    hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct, first)
         if k < 2:
             continue
         i = a + k - 2
@@ -955,7 +946,6 @@ def _down_block(r, inv_d, wx, wy, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
     ew0 = np.zeros(0)
     xh0 = np.zeros(0)
     hp0 = np.zeros(nx + 1, np.int64)
-    z = nb.uint64(0)
     a = 2 * Ia
     b = min(2 * Ib, nx)
     for I in range(Ia, Ib):
@@ -964,7 +954,6 @@ def _down_block(r, inv_d, wx, wy, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
     P = np.zeros(3 * ny, r.dtype)  # the first sweep's rows
     A = np.zeros(3 * ny, r.dtype)  # the second sweep's red half
     Y = np.zeros(3 * ny, r.dtype)  # y
-    E = np.zeros(ny, r.dtype)  # (no coarse correction)
     # step k: the first sweep at row t = a - 3 + k into P slot k % 3; the red half of
     # the second at row t - 1 into A slot k % 3 (k >= 2); its black half at row t - 2
     # into Y slot k % 3 (k >= 4, copied to y on the block's rows); the residual of row
@@ -979,8 +968,8 @@ def _down_block(r, inv_d, wx, wy, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
         if k < 2:
             continue
         u = (t - 1 + nx) % nx
-        _black_into(P, s2, s1, s0, R, D, WX, WY, u, nx, ny, E, z, z, z, A, s0, xh0, hp0, e0,
-                    e0, ew0, sp, slo, shi, ck, ct, 0, False)
+        _black_into(P, s2, s1, s0, R, D, WX, WY, u, nx, ny, A, s0, xh0, hp0, e0, e0, ew0, sp,
+                    slo, shi, ck, ct, 0)
         if k < 4:
             continue
         v = (t - 2 + nx) % nx
@@ -1034,38 +1023,40 @@ def _up_block(x, ec, r, inv_d, wx, wy, fx, fy, a, b, out, sp, slo, shi, ck, ct):
     ew0 = np.zeros(0)
     xh0 = np.zeros(0)
     hp0 = np.zeros(nx + 1, np.int64)
-    z = nb.uint64(0)
     Y1 = np.zeros(3 * ny, x.dtype)  # the first sweep's black half
     X1 = np.zeros(3 * ny, x.dtype)  # the first sweep
     Y2 = np.zeros(3 * ny, x.dtype)  # the second sweep's black half
-    E = np.zeros(3 * ny, x.dtype)  # P ec, rows t - 1, t, t + 1
-    Ez = np.zeros(ny, x.dtype)
+    E = np.zeros(3 * ny, x.dtype)  # x + P ec, rows t - 1, t, t + 1
     tacc = 0.0
     # step k: the first black half at row t = a - 3 + k (from x + P ec) into Y1 slot
     # k % 3; the first red half at row t - 1 into X1 slot k % 3 (k >= 2); the second
     # black half at row t - 2 into Y2 slot k % 3 (k >= 4); the second red half at row
-    # t - 3 = a + k - 6 into out (k >= 6). The prolonged correction of row a - 3 + m
+    # t - 3 = a + k - 6 into out (k >= 6). Row a - 3 + m of x + P ec
     # sits in slot m % 3 of E, filled once (at step m - 1)
     for k in range(b - a + 6):
         t = (a - 3 + k + 3 * nx) % nx
         s0 = nb.uint64(k % 3) * uny
         s1 = nb.uint64((k + 2) % 3) * uny  # slot k - 1
         s2 = nb.uint64((k + 1) % 3) * uny  # slot k - 2 (and k + 1)
-        if ec.size > 0:
-            _expand_ahead(ec, fx, fy, nx, ny, E, sp, slo, shi, k, a - 3)
-        tm = (t - 1 + nx) % nx
-        tp = (t + 1) % nx
-        _black_into(X, nb.uint64(tm) * uny, nb.uint64(t) * uny, nb.uint64(tp) * uny,
-                    R, D, WX, WY, t, nx, ny, E, s1, s0, s2, Y1, s0, xh0, hp0, e0, e0, ew0,
-                    sp, slo, shi, ck, ct, 1, ec.size > 0)
+        if ec.size > 0:  # the first black half reads x + P ec, formed once per row in E
+            _expand_ahead(X, ec, fx, fy, nx, ny, E, sp, slo, shi, k, a - 3)
+            S = E
+            xm, xc, xp = s1, s0, s2
+        else:  # (no coarse correction: x itself)
+            S = X
+            xm = nb.uint64((t - 1 + nx) % nx) * uny
+            xc = nb.uint64(t) * uny
+            xp = nb.uint64((t + 1) % nx) * uny
+        _black_into(S, xm, xc, xp, R, D, WX, WY, t, nx, ny, Y1, s0, xh0, hp0, e0, e0, ew0, sp,
+                    slo, shi, ck, ct, 1)
         if k < 2:
             continue
         _second_row(R, D, WX, WY, Y1, s2, s1, s0, (t - 1 + nx) % nx, nx, ny, sp, slo, shi,
                     ck, ct, 1, X1, s0)
         if k < 4:
             continue
-        _black_into(X1, s2, s1, s0, R, D, WX, WY, (t - 2 + nx) % nx, nx, ny, Ez, z, z, z,
-                    Y2, s0, xh0, hp0, e0, e0, ew0, sp, slo, shi, ck, ct, 1, False)
+        _black_into(X1, s2, s1, s0, R, D, WX, WY, (t - 2 + nx) % nx, nx, ny, Y2, s0, xh0,
+                    hp0, e0, e0, ew0, sp, slo, shi, ck, ct, 1)
         if k < 6:
             continue
         w = a + k - 6
