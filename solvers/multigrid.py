@@ -635,7 +635,7 @@ class Hierarchy:
             return (float(np.dot(r.reshape(-1).astype(np.float64), out.reshape(-1)))
                     + float(rh @ out_h)) if l == 0 else 0.0
         fx, fy = lev.factor
-        nt = numba.get_num_threads()
+        nt = 1 if lev.cells < PARALLEL_MIN_CELLS else threads  # (what numba runs it on)
         nch = 4 * nt if nt > 1 else 1  # blocks of rows for post_smooth (one: no halo rows)
         if l == 0 and self.fine_sweeps == 2 and not last:
             try:
@@ -685,7 +685,8 @@ class Hierarchy:
         rz = self._sweep(lev, xs, ec, r, 1, nch, out)
         if nh:
             out_h[:] = lev.xh
-            rz += float(rh @ lev.xh)
+            if l == 0:  # (only the finest level's r . out is asked for)
+                rz += float(rh @ lev.xh)
         if serial:
             numba.set_num_threads(threads)
         return rz
