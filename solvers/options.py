@@ -19,7 +19,7 @@ TOLERANCE_MODES = ("residual", "discretization")
 #: at 14400 cells, 288 vs 175 ms at 57600; axisymmetric: 107 vs 92 ms at 28400,
 #: 198 vs 149 ms at 64000; fx.solve end to end, 2 threads), but below these limits
 #: the direct solve stays under about 0.2 s and a first run skips the multigrid
-#: kernels' compile (30-37 s on a fresh machine, once): the demo starts fast.
+#: kernels' compile (28-32 s on a fresh machine, once): the demo starts fast.
 DIRECT_LIMITS = {"axial": 40000, "transverse": 40000, "axisymmetric": 60000}
 
 #: Multigrid cycle per formulation. The axial operator keeps W: flat iteration
