@@ -801,8 +801,9 @@ def post_smooth(x, ec, r, inv_d, wx, wy, fx, fy, xh, hb_ptr, hb_cell, hb_hole, h
     three rows per thread: each thread walks its block of rows, computing y
     one row ahead of the red sweep (and the two rows beyond its block that
     its ends need), so x, r and the coefficients are streamed once. The
-    coarse correction is prolonged row by row into small buffers (contiguous
-    reads). ``hb_*`` are the hole links of the black edge cells sorted by
+    rows of x + P ec are formed once each, in a second ring of three rows,
+    which the black half-sweep reads (contiguous reads, one add per cell
+    instead of one per read). ``hb_*`` are the hole links of the black edge cells sorted by
     cell, ``hb_ptr`` their row pointers, ``hs_*`` those of the red edge
     cells; ``nchunks`` blocks of rows are shared among the threads.
     Returns r . out.

@@ -70,7 +70,7 @@ sweep is a single pass from a zero guess, residual and restriction are one
 pass, and the whole post-smoothing (prolongation, black half-sweep with its
 hole terms, red half-sweep, and r . z for conjugate gradients) is one pass
 that keeps the black half-sweep in a ring of three rows per thread and
-prolongs the coarse correction row by row (``post_smooth``); the operator
+forms x + P e row by row in another (``post_smooth``); the operator
 returns p . Ap, the r update returns r . r, and x += alpha p is deferred
 into the next p update, which reads p anyway.
 
