@@ -80,8 +80,8 @@ part of its box costs that part of a sweep (``mg_kernels.active_segments``).
 Those runs are split further where a cell's stencil and its neighbours'
 diagonals repeat along the row (``mg_kernels.constant_runs``: the inside of
 one material, every row of the r-z operator): there the stencil kernels and
-A p read the run's stencil once and stream only the vectors. Small levels
-(``CONSTANT_RUN_MIN_CELLS``) keep their runs whole: in cache, the
+A p read the run's stencil once and stream only the vectors. Small coarse
+levels (``CONSTANT_RUN_MIN_CELLS``) keep their runs whole: in cache, the
 coefficients cost little and more, shorter runs cost more loop overhead.
 
 Work arrays (level iterates, restricted residuals, the Krylov vectors) come
@@ -115,9 +115,11 @@ SEGMENT_MIN_GAP = 16
 #: Shortest stretch of constant stencil the kernels take apart (``mg_kernels.constant_runs``;
 #: 0 turns it off)
 CONSTANT_RUN_MIN = 8
-#: Levels with fewer cells take no constant stretches apart: they sit in cache, where the
-#: coefficient arrays cost little and the loop overhead of the extra runs more (2048^2
-#: hollow cylinder 149 -> 141 ms, 1024^2 46 -> 43 ms, 4096^2 511 -> 499 ms)
+#: Coarse levels with fewer cells take no constant stretches apart: they sit in cache, where
+#: the coefficient arrays cost little and the loop overhead of the extra runs more (2048^2
+#: hollow cylinder 149 -> 141 ms, 1024^2 46 -> 43 ms, 4096^2 511 -> 499 ms). The finest
+#: level always does: its runs also serve the float64 operator of conjugate gradients
+#: (without them, a 255 x 511 sphere in r-z took 220 ms instead of 191 ms).
 CONSTANT_RUN_MIN_CELLS = PARALLEL_MIN_CELLS
 #: Stop coarsening once every cell's off-diagonal sum is below this fraction of its diagonal.
 DOMINANCE_STOP = 0.25
@@ -403,7 +405,8 @@ class Hierarchy:
             lev.hb = _edges_by_row(lev, 1)
             lev.hr = _edges_by_row(lev, 0)
             lev.h0 = (np.zeros(nx + 1, np.int64), _EMPTY_I, _EMPTY_I, _EMPTY)
-            min_len = CONSTANT_RUN_MIN if nx * ny >= CONSTANT_RUN_MIN_CELLS else 0
+            min_len = (CONSTANT_RUN_MIN if not self.levels or nx * ny >= CONSTANT_RUN_MIN_CELLS
+                       else 0)
             # constant_runs' flags, from the same pass
             same = _POOL.take((nx, ny), np.bool_) if min_len > 0 else None
             # (and the level's arrays, in the same pass)

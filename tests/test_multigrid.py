@@ -624,10 +624,14 @@ def test_cycle_with_constant_stencils_equals_cycle_from_the_arrays(name, cycle, 
 
 
 def test_small_levels_take_no_constant_runs(monkeypatch):
-    """By default only levels of at least CONSTANT_RUN_MIN_CELLS cells take constant
-    stretches apart; the cycle is the same either way."""
-    monkeypatch.setattr(mg, "CONSTANT_RUN_MIN_CELLS", 64 * 64)
+    """By default only coarse levels of at least CONSTANT_RUN_MIN_CELLS cells take constant
+    stretches apart, and the finest level always (its runs serve the CG operator too);
+    the cycle is the same either way."""
     op = build_operator(problem("hollow_cylinder", 128, 6.0))
+    monkeypatch.setattr(mg, "CONSTANT_RUN_MIN_CELLS", 128 * 128 + 1)
+    fr = [lev.constant_fraction for lev in mg.Hierarchy(op, precision="float64").levels]
+    assert fr[0] > 0.25 and fr[1] == 0.0
+    monkeypatch.setattr(mg, "CONSTANT_RUN_MIN_CELLS", 64 * 64)
     rng = np.random.default_rng(14)
     r = rng.standard_normal(op.shape) * (op.diag > 0)
     rh = rng.standard_normal(op.hole_diag.size)
