@@ -636,17 +636,6 @@ def residual(r, x, inv_d, wx, wy, out, sp, slo, shi):
 
 
 @nb.njit(inline="always")
-def _postb(X, R, D, WX, WY, k, km, kp, kjm, kjp, xk, xkm, xkp, xkjm, xkjp, black):
-    # one row-end cell (flat indices: k itself, km/kp its x neighbours, kjm/kjp its y
-    # neighbours in the arrays, xk.. the same cells in X): swept when ``black`` is set,
-    # else kept
-    if not black:
-        return X[xk]
-    s = (R[k] + WX[km] * X[xkm] + WX[k] * X[xkp] + WY[kjm] * X[xkjm] + WY[k] * X[xkjp])
-    return s * D[k]
-
-
-@nb.njit(inline="always")
 def _expand(X, t, ec, T, fy, ny, E, base, lo, hi):
     # E[base + lo:base + hi] and the two cells at each end = row t of x (flat X) plus row T
     # of the coarse correction, prolonged
@@ -688,50 +677,15 @@ def _expand_ahead(X, ec, fx, fy, nx, ny, E, sp, slo, shi, k, r0):
                 hi)
 
 
-# inlined into post_smooth's row loop (its only call site): as a call, passing the flat
-# arrays cost about 110 ns per row, half of post_smooth's time on a 128^2 level
 @nb.njit(inline="always")
 def _black_into(X, xm, x0, xp, R, D, WX, WY, t, nx, ny, Y, yb,
                 xh, hb_ptr, hb_cell, hb_hole, hb_w, sp, slo, shi, ck, ct, first):
     # Y[yb:yb + ny] = row t of the first half-sweep: cells of colour ``first`` (1 black,
-    # 0 red) swept, the others kept; the hole terms of the swept colour's edge cells
-    # included (hb_*). R, D, WX, WY are the flat grid arrays; X holds rows t - 1, t, t + 1
-    # of the iterate (x, or x + P ec: ``_expand_ahead``) at X[xm:], X[x0:], X[xp:], on row
-    # t's runs and the row ends
-    tm = t - 1 if t > 0 else nx - 1
-    tp = t + 1 if t < nx - 1 else 0
-    k0 = nb.uint64(t * ny)
-    km = nb.uint64(tm * ny)
-    kp = nb.uint64(tp * ny)
-    for j in (0, ny - 1):
-        jm = nb.uint64(j - 1 if j > 0 else ny - 1)
-        jp = nb.uint64(j + 1 if j < ny - 1 else 0)
-        uj = nb.uint64(j)
-        Y[yb + uj] = _postb(X, R, D, WX, WY, k0 + uj, km + uj, kp + uj, k0 + jm, k0 + jp,
-                            x0 + uj, xm + uj, xp + uj, x0 + jm, x0 + jp,
-                            (t + j + first + 1) & 1 == 1)
-    par = nb.uint64((t + first + 1) & 1)
-    for g in range(sp[t], sp[t + 1]):
-        if ck[g]:
-            di = ct[g, 0]
-            wm = ct[g, 3]
-            wp = ct[g, 4]
-            wq = ct[g, 5]
-            for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-                j = nb.uint64(jj)
-                k = k0 + j
-                q = x0 + j
-                s = (R[k] + wm * X[xm + j] + wp * X[xp + j]
-                     + wq * (X[q - _U1] + X[q + _U1])) * di
-                Y[yb + j] = X[q] if ((j + par) & _U1) == 0 else s
-            continue
-        for jj in range(max(slo[g], 1), min(shi[g], ny - 1)):
-            j = nb.uint64(jj)
-            k = k0 + j
-            q = x0 + j
-            s = (R[k] + WX[km + j] * X[xm + j] + WX[k] * X[xp + j]
-                 + WY[k - _U1] * X[q - _U1] + WY[k] * X[q + _U1]) * D[k]
-            Y[yb + j] = X[q] if ((j + par) & _U1) == 0 else s
+    # 0 red) swept, the others kept (``_second_row`` with the other colour second), and
+    # the hole terms of the swept colour's edge cells (hb_*). X holds rows t - 1, t, t + 1
+    # of the iterate (x, or x + P ec: ``_expand_ahead``) at X[xm:], X[x0:], X[xp:]
+    _second_row(R, D, WX, WY, X, xm, x0, xp, t, nx, ny, sp, slo, shi, ck, ct, 1 - first, Y,
+                yb)
     for e in range(hb_ptr[t], hb_ptr[t + 1]):
         c = hb_cell[e]
         Y[yb + nb.uint64(c - t * ny)] += hb_w[e] * xh[hb_hole[e]] * D[c]
@@ -740,7 +694,8 @@ def _black_into(X, xm, x0, xp, R, D, WX, WY, t, nx, ny, Y, yb,
 @nb.njit(inline="always")
 def _second_row(R, D, WX, WY, Y, ym, y0, yp, i, nx, ny, sp, slo, shi, ck, ct, first, O, ob):
     # O[ob:ob + ny] = row i of the second half-sweep (colour 1 - ``first``) from the first's
-    # rows i - 1, i, i + 1 at Y[ym:], Y[y0:], Y[yp:]; returns r . out over the row
+    # rows i - 1, i, i + 1 at Y[ym:], Y[y0:], Y[yp:] (the other colour kept); returns
+    # r . out over the row. Every half-sweep of the cycle kernels is this row helper
     tacc = 0.0
     im = i - 1 if i > 0 else nx - 1
     ki = nb.uint64(i * ny)
@@ -943,10 +898,6 @@ def _down_block(r, inv_d, wx, wy, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
     zero = r.dtype.type(0.0)
     gseam = one if (ny % 2 == 0) else zero
     uny = nb.uint64(ny)
-    e0 = np.zeros(0, np.int64)
-    ew0 = np.zeros(0)
-    xh0 = np.zeros(0)
-    hp0 = np.zeros(nx + 1, np.int64)
     a = 2 * Ia
     b = min(2 * Ib, nx)
     for I in range(Ia, Ib):
@@ -969,8 +920,7 @@ def _down_block(r, inv_d, wx, wy, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
         if k < 2:
             continue
         u = (t - 1 + nx) % nx
-        _black_into(P, s2, s1, s0, R, D, WX, WY, u, nx, ny, A, s0, xh0, hp0, e0, e0, ew0, sp,
-                    slo, shi, ck, ct, 0)
+        _second_row(R, D, WX, WY, P, s2, s1, s0, u, nx, ny, sp, slo, shi, ck, ct, 1, A, s0)
         if k < 4:
             continue
         v = (t - 2 + nx) % nx
@@ -1020,10 +970,6 @@ def _up_block(x, ec, r, inv_d, wx, wy, fx, fy, a, b, out, sp, slo, shi, ck, ct):
     WY = wy.ravel()
     O = out.ravel()
     uny = nb.uint64(ny)
-    e0 = np.zeros(0, np.int64)
-    ew0 = np.zeros(0)
-    xh0 = np.zeros(0)
-    hp0 = np.zeros(nx + 1, np.int64)
     Y1 = np.zeros(3 * ny, x.dtype)  # the first sweep's black half
     X1 = np.zeros(3 * ny, x.dtype)  # the first sweep
     Y2 = np.zeros(3 * ny, x.dtype)  # the second sweep's black half
@@ -1048,16 +994,15 @@ def _up_block(x, ec, r, inv_d, wx, wy, fx, fy, a, b, out, sp, slo, shi, ck, ct):
             xm = nb.uint64((t - 1 + nx) % nx) * uny
             xc = nb.uint64(t) * uny
             xp = nb.uint64((t + 1) % nx) * uny
-        _black_into(S, xm, xc, xp, R, D, WX, WY, t, nx, ny, Y1, s0, xh0, hp0, e0, e0, ew0, sp,
-                    slo, shi, ck, ct, 1)
+        _second_row(R, D, WX, WY, S, xm, xc, xp, t, nx, ny, sp, slo, shi, ck, ct, 0, Y1, s0)
         if k < 2:
             continue
         _second_row(R, D, WX, WY, Y1, s2, s1, s0, (t - 1 + nx) % nx, nx, ny, sp, slo, shi,
                     ck, ct, 1, X1, s0)
         if k < 4:
             continue
-        _black_into(X1, s2, s1, s0, R, D, WX, WY, (t - 2 + nx) % nx, nx, ny, Y2, s0, xh0,
-                    hp0, e0, e0, ew0, sp, slo, shi, ck, ct, 1)
+        _second_row(R, D, WX, WY, X1, s2, s1, s0, (t - 2 + nx) % nx, nx, ny, sp, slo, shi, ck,
+                    ct, 0, Y2, s0)
         if k < 6:
             continue
         w = a + k - 6
