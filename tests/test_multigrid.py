@@ -690,25 +690,33 @@ def test_fused_up_pass_equals_its_two_sweeps(name):
         assert rz2 == pytest.approx(rz, rel=1e-13)
 
 
+def _random_mask_operator(rng, sizes, hole, margin, lams):
+    """The axial operator on a random mask: both lengths in ``sizes``, each axis periodic or
+    not (a non-periodic one gets a vacuum border), up to three rectangular holes up to
+    ``hole - 1`` cells wide starting at least ``margin`` cells before the far edges, lambda
+    one of ``lams`` cells."""
+    nx, ny = (int(v) for v in rng.integers(*sizes, size=2))
+    px, py = bool(rng.integers(2)), bool(rng.integers(2))
+    m = np.ones((nx, ny), bool)
+    if not px:
+        m[[0, -1], :] = False
+    if not py:
+        m[:, [0, -1]] = False
+    for _ in range(int(rng.integers(0, 4))):
+        a, b = int(rng.integers(1, nx - margin)), int(rng.integers(1, ny - margin))
+        m[a:a + int(rng.integers(1, hole)), b:b + int(rng.integers(1, hole))] = False
+    lam = float(rng.choice(lams)) * 1e-6
+    return build_operator(fx.meshes.from_mask(m, 1e-6, penetration_depth=lam,
+                                              periodic=(px, py)))
+
+
 def test_fused_cycle_on_random_masks():
     """Fused and separate fine-level passes agree on random masks: odd and even sizes,
     periodic or not on each axis, up to three rectangular holes, several lambdas."""
     rng = np.random.default_rng(5)
     done = 0
     while done < 12:
-        nx, ny = (int(v) for v in rng.integers(9, 90, size=2))
-        px, py = bool(rng.integers(2)), bool(rng.integers(2))
-        m = np.ones((nx, ny), bool)
-        if not px:
-            m[[0, -1], :] = False
-        if not py:
-            m[:, [0, -1]] = False
-        for _ in range(int(rng.integers(0, 4))):
-            a, b = int(rng.integers(1, nx - 3)), int(rng.integers(1, ny - 3))
-            m[a:a + int(rng.integers(1, 6)), b:b + int(rng.integers(1, 6))] = False
-        lam = float(rng.choice([2.0, 4.0, 30.0])) * 1e-6
-        op = build_operator(fx.meshes.from_mask(m, 1e-6, penetration_depth=lam,
-                                                periodic=(px, py)))
+        op = _random_mask_operator(rng, (9, 90), 6, 3, [2.0, 4.0, 30.0])
         r = rng.standard_normal(op.shape) * op.unknown
         rh = rng.standard_normal(op.n_holes)
         outs = []
@@ -774,19 +782,7 @@ def test_second_visits_with_the_black_half_sweep_equal_full_sweeps(cycle, monkey
     rng = np.random.default_rng(6)
     ops = [build_operator(CASES[k]()) for k in CASES]
     while len(ops) < len(CASES) + 6:
-        nx, ny = (int(v) for v in rng.integers(40, 110, size=2))
-        px, py = bool(rng.integers(2)), bool(rng.integers(2))
-        m = np.ones((nx, ny), bool)
-        if not px:
-            m[[0, -1], :] = False
-        if not py:
-            m[:, [0, -1]] = False
-        for _ in range(int(rng.integers(0, 4))):
-            a, b = int(rng.integers(1, nx - 8)), int(rng.integers(1, ny - 8))
-            m[a:a + int(rng.integers(1, 8)), b:b + int(rng.integers(1, 8))] = False
-        lam = float(rng.choice([2.0, 5.0, 30.0])) * 1e-6
-        ops.append(build_operator(fx.meshes.from_mask(m, 1e-6, penetration_depth=lam,
-                                                      periodic=(px, py))))
+        ops.append(_random_mask_operator(rng, (40, 110), 8, 8, [2.0, 5.0, 30.0]))
     revisited = 0  # the masks where some second visit took the half-sweep
     for op in ops:
         r = rng.standard_normal(op.shape) * op.unknown
