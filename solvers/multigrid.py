@@ -669,16 +669,7 @@ class Hierarchy:
             if nh:
                 MK.hole_restrict(lev.xh, lev.coarse_of, lev.edge_hole, lev.edge_w, co.r.reshape(-1))
                 co.rh[:] = 0.0  # the hole rows were just relaxed: their residual is zero
-            self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, top=False)
-            if l + 1 < len(self.levels) - 1:
-                if self._amli is not None:
-                    if l == 0:
-                        self._second_pass(l + 1, threads, *self._amli)
-                elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
-                    # the W-cycle's second visit, e + B_c (r_c - A_c e), from e in place (one
-                    # sweep from e instead of a residual pass, a sweep from zero and e += e2)
-                    self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh, top=False,
-                                 again=True)
+            self._coarse_visits(l, threads)
             if serial and self._amli is not None:  # (the "A" pass below may reset them)
                 numba.set_num_threads(1)
             ec = co.e
@@ -693,6 +684,22 @@ class Hierarchy:
         if serial:
             numba.set_num_threads(threads)
         return rz
+
+    def _coarse_visits(self, l, threads) -> None:
+        """The coarse correction of level l: co.e = the cycle on level l + 1 from its (r, rh),
+        visited once more from that result by the W-cycle (or the "A" cycle's second pass
+        below the finest level)."""
+        co = self.levels[l + 1]
+        self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, top=False)
+        if l + 1 < len(self.levels) - 1:
+            if self._amli is not None:
+                if l == 0:
+                    self._second_pass(1, threads, *self._amli)
+            elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
+                # the W-cycle's second visit, e + B_c (r_c - A_c e), from e in place (one
+                # sweep from e instead of a residual pass, a sweep from zero and e += e2)
+                self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh, top=False,
+                             again=True)
 
     def _fine_cycle(self, r, rh, out, out_h, threads, nch, x0=None, x0h=None) -> float:
         """The finest level's part of the cycle, two sweeps each way (from zero, or from
@@ -733,13 +740,7 @@ class Hierarchy:
                                      *lev.stencil_runs)
             if nh:
                 co.rh[:] = rh - _hole_rows(lev, lev.y, lev.xh)
-            self._vcycle(1, co.r, co.rh, co.e, co.eh, threads, top=False)
-            if len(self.levels) > 2:
-                if self._amli is not None:
-                    self._second_pass(1, threads, *self._amli)
-                elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
-                    self._vcycle(1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh,
-                                 top=False, again=True)
+            self._coarse_visits(0, threads)
             if lev.cells < PARALLEL_MIN_CELLS and self._amli is not None:
                 numba.set_num_threads(1)  # (the "A" pass may have reset them)
             if nh:
