@@ -853,12 +853,9 @@ def half_sweep(x, r, inv_d, wx, wy, xh, hs_ptr, hs_cell, hs_hole, hs_w, out, sp,
     for i in nb.prange(nx):
         im = i - 1 if i > 0 else nx - 1
         ip = i + 1 if i < nx - 1 else 0
-        _second_row(R, D, WX, WY, X, nb.uint64(im) * uny, nb.uint64(i) * uny,
-                    nb.uint64(ip) * uny, i, nx, ny, sp, slo, shi, ck, ct, first, O,
-                    nb.uint64(i) * uny)
-        for e in range(hs_ptr[i], hs_ptr[i + 1]):
-            cc = hs_cell[e]
-            O[cc] += hs_w[e] * xh[hs_hole[e]] * D[cc]
+        _black_into(X, nb.uint64(im) * uny, nb.uint64(i) * uny, nb.uint64(ip) * uny, R, D, WX,
+                    WY, i, nx, ny, O, nb.uint64(i) * uny, xh, hs_ptr, hs_cell, hs_hole, hs_w,
+                    sp, slo, shi, ck, ct, 1 - first)
 
 
 @nb.njit(parallel=True, **_FAST)
