@@ -56,7 +56,25 @@ same right side, so red again would give the same values (not on a periodic
 axis of odd length, whose seam joins two red cells; there it stays whole).
 The cycle is
 therefore a symmetric positive definite operator, as conjugate gradients
-requires (tests/test_multigrid.py checks z1 . r2 = z2 . r1 for every cycle). Its levels may
+requires (tests/test_multigrid.py checks z1 . r2 = z2 . r1 for every cycle).
+
+Why every level twice: the W-cycle visits every level below the finest twice,
+however small, and that is what keeps it positive definite. Two visits give
+B2 = 2 B - B A B, whose eigenvalues against A are mu (2 - mu) for the
+eigenvalues mu of B A: positive only while mu < 2. By induction from the
+coarsest level (solved exactly, or one symmetric Gauss-Seidel sweep:
+mu in (0, 1]), they stay there. If a coarse level's B2 has mu (2 - mu) in
+[0, 1], then B2 <= A_c^-1, and A_c >= s P^T A P (the mass is exact, the
+stiffness scaled by s = 1/2), so the coarse correction P B2 P^T A has
+eigenvalues in [0, 1/s] = [0, 2]. Between the Gauss-Seidel sweeps, which
+contract in the A-norm, the level's own B A then has mu in [0, 2] as well.
+A level visited only once breaks the chain: its B may overshoot A_c^-1 by a
+factor of up to 2, the level above it may reach mu > 2, and its two visits
+then make the cycle indefinite. Visiting levels under 4096 cells once (to
+save calls) did exactly that on a disc with thin rings on a 172 x 252 grid
+(lambda 250 cells): mu = 2.08 on the first coarse level, and 11
+conjugate-gradient iterations instead of 8 (tests/test_multigrid.py keeps
+it; a random mask took 16 instead of 8). Its levels may
 be float32 (``SolverOptions.precision``) while the conjugate-gradient
 iteration, the operator and the residual stay float64, which keeps the final
 accuracy: the preconditioner only needs to be a good approximate inverse.
@@ -125,10 +143,6 @@ CONSTANT_RUN_MIN_CELLS = PARALLEL_MIN_CELLS
 DOMINANCE_STOP = 0.25
 #: Stiffness scaling of the coarse operators (see the module docstring).
 STIFFNESS_SCALE = 0.5
-#: The W-cycle visits a level twice only if it has at least this many cells
-#: (below, visits would multiply while each costs mostly call overhead).
-W_MIN_CELLS = 4096
-
 #: The "A" cycle: stiffness scale of its coarse operators; Lanczos steps that estimate
 #: the spectrum of B_1 A_1 (the V-cycle of the first coarse level) at setup, and the
 #: margin on its largest eigenvalue. The spectrum depends on the geometry: its top is
@@ -695,7 +709,7 @@ class Hierarchy:
             if self._amli is not None:
                 if l == 0:
                     self._second_pass(1, threads, *self._amli)
-            elif self.gamma > 1 and co.cells >= W_MIN_CELLS:
+            elif self.gamma > 1:  # every level: see "Why every level twice" above
                 # the W-cycle's second visit, e + B_c (r_c - A_c e), from e in place (one
                 # sweep from e instead of a residual pass, a sweep from zero and e += e2)
                 self._vcycle(l + 1, co.r, co.rh, co.e, co.eh, threads, co.e, co.eh, top=False,
