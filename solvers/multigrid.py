@@ -300,16 +300,22 @@ def _edge_colour(edge_cell, ny):
     return ((i + j) & 1).astype(np.int64)
 
 
-def _coarsen_edges(edge_cell, edge_hole, edge_w, ny, factor, coarse_shape, nh, s):
-    """Sum the hole links of fine edge cells onto their parents."""
+def _coarsen_edges(edge_cell, edge_hole, edge_w, edge_mass, ny, factor, coarse_shape, nh, s):
+    """Sum the hole links of fine edge cells onto their parents: the mass part of each
+    weight (``edge_mass``) exactly, the rest (stiffness) times s, as the cells' own terms.
+
+    Returns the fine cells' parents and the coarse links (cell, hole, weight, mass part).
+    """
     if edge_cell.size == 0:
-        return _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY
+        return _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY, _EMPTY
     i, j = np.divmod(edge_cell, ny)
     parent = (i // factor[0]) * coarse_shape[1] + (j // factor[1])
     key = parent * nh + edge_hole
     uniq, inv = np.unique(key, return_inverse=True)
-    w = np.bincount(inv, weights=edge_w, minlength=uniq.size) * s
-    return parent.astype(np.int64), (uniq // nh).astype(np.int64), (uniq % nh).astype(np.int64), w
+    m = np.bincount(inv, weights=edge_mass, minlength=uniq.size)
+    w = m + s * (np.bincount(inv, weights=edge_w, minlength=uniq.size) - m)
+    return (parent.astype(np.int64), (uniq // nh).astype(np.int64),
+            (uniq % nh).astype(np.int64), w, m)
 
 
 def _edges_by_row(lev: Level, colour: int) -> tuple:
@@ -351,7 +357,10 @@ class Hierarchy:
     ----------
     op : AxialOperator (or any object with the same arrays)
         ``diag``, ``wx``, ``wy``, ``mass``, ``edge_cell``, ``edge_hole``,
-        ``edge_w``, ``hole_diag``, ``hole_mass`` and ``geometry.grid.periodic``.
+        ``edge_w``, ``hole_diag``, ``hole_mass`` and ``geometry.grid.periodic``,
+        and ``edge_mass`` (the part of each hole link that comes from the mass
+        term, coarsened exactly like the cells' mass) if the links are not all
+        stiffness.
     precision : {"float32", "float64"}
         Storage and arithmetic of the preconditioner levels.
     cycle : {"W", "V", "A"}
@@ -395,6 +404,7 @@ class Hierarchy:
         wx = op.wx
         wy = op.wy
         ec, eh, ew = op.edge_cell, op.edge_hole, op.edge_w
+        em = np.asarray(getattr(op, "edge_mass", np.zeros(ew.size)), dtype=np.float64)
         hmass = np.asarray(op.hole_mass, dtype=np.float64)
         hdiag = np.asarray(op.hole_diag, dtype=np.float64)
         self.levels: list[Level] = []
@@ -449,7 +459,8 @@ class Hierarchy:
             lev.factor = (fxa, fya)
             lev.x = take((nx, ny), dt)
             if nh:
-                lev.coarse_of, ec, eh, ew = _coarsen_edges(ec, eh, ew, ny, (fxa, fya), (ncx, ncy), nh, s)
+                lev.coarse_of, ec, eh, ew, em = _coarsen_edges(ec, eh, ew, em, ny, (fxa, fya),
+                                                               (ncx, ncy), nh, s)
                 hdiag = hmass + s * (hdiag - hmass)
             _POOL.give(temps)  # the previous level's float64 coefficients
             temps = [mc, dc, wxc, wyc]

@@ -465,8 +465,15 @@ class TransverseOperator:
 
     @property
     def hole_mass(self) -> np.ndarray:
-        """The c unknowns have no mass of their own (their rows are pure couplings)."""
-        return np.zeros(self.n_holes)
+        """The c rows come from the mass term sum W (alpha A_a + beta A_b - c)^2: all mass."""
+        return self.hole_diag
+
+    @property
+    def edge_mass(self) -> np.ndarray:
+        """The links of the c's, from the same mass term, are mass too (multigrid coarsens
+        them exactly: shifting A and c together by a constant keeps zero energy on every
+        level)."""
+        return self.edge_w
 
     @property
     def n_holes(self) -> int:
