@@ -447,6 +447,10 @@ class TransverseOperator:
     edge_hole: np.ndarray
     edge_w: np.ndarray
     hole_diag: np.ndarray
+    # the parts of diag, edge_w and hole_diag from the terms on one cell (beta = 0, see mass)
+    one_cell_diag: np.ndarray | None = field(default=None, repr=False)
+    one_cell_edge_w: np.ndarray | None = field(default=None, repr=False)
+    one_cell_hole_diag: np.ndarray | None = field(default=None, repr=False)
     _factor: object = field(default=None, repr=False)
     _hierarchy: object = field(default=None, repr=False)
 
@@ -458,22 +462,28 @@ class TransverseOperator:
     def unknown(self) -> np.ndarray:
         return np.ones(self.shape, dtype=bool)
 
+    # For multigrid coarsening (``multigrid.Hierarchy``), which takes the mass part of the
+    # operator exactly and scales the rest (the stiffness) by 1/2: the terms
+    # W (A_a - c)^2 of the mass quadrature on one cell (beta = 0, all cells but the cut ones)
+    # are the mass, in the cells' diagonal, in the c's links and in their rows. A cut cell's
+    # terms W (alpha A_a + beta A_b - c)^2 also couple two cells (the -W alpha beta in wx or
+    # wy), which the coarsening can only take as stiffness; their diagonal entries and c
+    # links go with it, so that each term is coarsened whole, exactly or scaled: shifting A
+    # and c together by a constant then keeps zero energy on every level, as on the grid.
     @property
     def mass(self) -> np.ndarray:
-        """The zeroth-order (mass) part of the diagonal, for multigrid coarsening."""
-        return self.diag - 4.0
+        """The one-cell terms' part of the diagonal (see above)."""
+        return self.one_cell_diag
 
     @property
     def hole_mass(self) -> np.ndarray:
-        """The c rows come from the mass term sum W (alpha A_a + beta A_b - c)^2: all mass."""
-        return self.hole_diag
+        """The one-cell terms' part of the c rows."""
+        return self.one_cell_hole_diag
 
     @property
     def edge_mass(self) -> np.ndarray:
-        """The links of the c's, from the same mass term, are mass too (multigrid coarsens
-        them exactly: shifting A and c together by a constant keeps zero energy on every
-        level)."""
-        return self.edge_w
+        """The one-cell terms' part of the c links."""
+        return self.one_cell_edge_w
 
     @property
     def n_holes(self) -> int:
@@ -632,10 +642,17 @@ def build_operator(geo: Geometry, group: np.ndarray, cells: ConductorCells | Non
     hole_diag = np.bincount(tg[keep], weights=cl.W[keep], minlength=ng)[:ng]
     if np.any(hole_diag <= 0):
         raise ValueError("a current-driven conductor has no superconducting cells")
+    one = ~two  # the terms on one cell (alpha = 1): the mass of the multigrid coarsening
+    one_diag = np.bincount(cl.term_a[one], weights=cl.W[one] * cl.alpha[one] ** 2,
+                           minlength=n).reshape(nx, ny)
+    one_edge = np.concatenate([np.where(one[keep], edge_w[:int(keep.sum())], 0.0),
+                               np.zeros(int((keep & two).sum()))])
+    one_hole = np.bincount(tg[keep & one], weights=cl.W[keep & one], minlength=ng)[:ng]
     return TransverseOperator(geometry=geo, cells=cells, group=group,
                               diag=np.ascontiguousarray(diag), wx=wx, wy=wy,
                               edge_cell=edge_cell, edge_hole=edge_hole, edge_w=edge_w,
-                              hole_diag=hole_diag)
+                              hole_diag=hole_diag, one_cell_diag=one_diag,
+                              one_cell_edge_w=one_edge, one_cell_hole_diag=one_hole)
 
 
 # ----------------------------------------------------------------------------------------------

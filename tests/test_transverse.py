@@ -476,6 +476,42 @@ def test_multigrid_coarsens_the_conductor_constants_as_mass(make, group):
     assert its[0] < its[1], its
 
 
+@pytest.mark.parametrize("radius,spacing", [(30 * LAM, LAM), (20 * LAM, LAM / 1.5)])
+def test_multigrid_preconditioner_is_positive_with_cut_cells(radius, spacing):
+    """A cut cell's quadrature terms W (alpha A_a + beta A_b - c)^2 couple two cells, which
+    the coarsening takes as stiffness (scaled by 1/2); their c links and diagonal entries
+    must go with them. Taken as mass while the coupling was scaled, a wide wire at lambda /
+    h = 1-1.5 got coarse levels with negative energy, and r . B r reached -246 r . r on the
+    Krylov space of conjugate gradients (here it must stay positive)."""
+    import scipy.linalg as sl
+
+    from fluxoid.solvers import multigrid as mg
+
+    with pytest.warns(fx.FluxoidWarning, match="under-resolved"):
+        geo = fx.meshes.wire(radius, penetration_depth=LAM, spacing=spacing)
+    op = T.build_operator(geo, group=np.array([0]))
+    hier = mg.Hierarchy(op, precision="float64")
+    rng = np.random.default_rng(1)
+    r, rh = rng.standard_normal(op.shape), rng.standard_normal(op.n_holes)
+    K, BK = [], []
+    for _ in range(6):  # the Krylov vectors r, A B r, (A B)^2 r, ..., and B times each
+        n = math.sqrt(float(np.sum(r * r) + rh @ rh))
+        r, rh = r / n, rh / n
+        z, zh = np.zeros(op.shape), np.zeros(op.n_holes)
+        hier.vcycle(r, rh, z, zh)
+        K.append((r, rh))
+        BK.append((z, zh))
+        r, rh = np.empty(op.shape), np.empty(op.n_holes)
+        op.apply(z, zh, r, rh)
+
+    def gram(X, Y):
+        return np.array([[float(np.sum(a[0] * b[0]) + a[1] @ b[1]) for b in Y] for a in X])
+
+    M = gram(K, BK)
+    low = sl.eigh(0.5 * (M + M.T), gram(K, K), eigvals_only=True)[0]
+    assert low > 0.1, low
+
+
 @pytest.mark.parametrize("tol", [1e-8, 1e-10, 1e-12])
 def test_open_boundary_iteration_does_not_stall_on_the_box_solves_noise(tol):
     """The multigrid box solves (to tol / 10) make the open-boundary map inexact at that
