@@ -1052,6 +1052,25 @@ def _edge_sums(x, ec, coarse_of, edge_cell, edge_hole, edge_w, e0, e1, acc):
 
 
 @nb.njit(**_OPTS)
+def hole_residual(x, xh, rh, edge_cell, edge_hole, edge_w, hole_diag, out):
+    """out = rh - (D xh - W^T x): the hole rows' residual (``x`` the flat grid array)."""
+    nh = xh.size
+    acc = np.zeros(nh)
+    _edge_sums(x, x[:0], edge_hole, edge_cell, edge_hole, edge_w, 0, edge_cell.size, acc)
+    for k in range(nh):
+        out[k] = rh[k] - (hole_diag[k] * xh[k] - acc[k])
+
+
+@nb.njit(**_OPTS)
+def hole_edge_dot(x, xh, edge_cell, edge_hole, edge_w):
+    """sum over the hole links of w x_c xh_k (``x`` the flat grid array)."""
+    acc = 0.0
+    for e in range(edge_cell.size):
+        acc += edge_w[e] * xh[edge_hole[e]] * x[edge_cell[e]]
+    return acc
+
+
+@nb.njit(**_OPTS)
 def hole_restrict(xh, coarse_of, edge_hole, edge_w, rc):
     """Hole couplings in the restricted residual: rc[parent(c)] += w x_h."""
     for e in range(coarse_of.size):

@@ -335,11 +335,18 @@ def _hole_rows(A, x, xh) -> np.ndarray:
 
     ``A`` is an operator or a level (``hole_diag``, ``edge_cell``, ``edge_hole``, ``edge_w``).
     """
+    return -_hole_residual(A, x, xh, np.zeros(A.hole_diag.size))
+
+
+def _hole_residual(A, x, xh, rh) -> np.ndarray:
+    """rh - (the hole rows of A (x, xh)), in one compiled pass over the links."""
     nh = A.hole_diag.size
-    if nh == 0:
-        return np.zeros(0)
-    xc = x.reshape(-1)[A.edge_cell].astype(np.float64)
-    return A.hole_diag * xh - np.bincount(A.edge_hole, weights=A.edge_w * xc, minlength=nh)
+    out = np.empty(nh)
+    if nh:
+        MK.hole_residual(x.reshape(-1), np.asarray(xh, dtype=np.float64),
+                         np.asarray(rh, dtype=np.float64), A.edge_cell, A.edge_hole,
+                         A.edge_w, A.hole_diag, out)
+    return out
 
 
 def _level_residual(lev: Level, r, rh, x, xh, out) -> np.ndarray:
@@ -347,7 +354,7 @@ def _level_residual(lev: Level, r, rh, x, xh, out) -> np.ndarray:
     MK.residual(r, x, lev.inv_d, lev.wx, lev.wy, out, *lev.segments)
     if lev.n_holes:
         MK.hole_restrict(xh, lev.edge_cell, lev.edge_hole, lev.edge_w, out.reshape(-1))
-    return rh - _hole_rows(lev, x, xh)
+    return _hole_residual(lev, x, xh, rh)
 
 
 class Hierarchy:
@@ -764,7 +771,7 @@ class Hierarchy:
                 MK.residual_restrict(r, lev.y, lev.inv_d, lev.wx, lev.wy, *lev.factor, co.r,
                                      *lev.stencil_runs)
             if nh:
-                co.rh[:] = rh - _hole_rows(lev, lev.y, lev.xh)
+                co.rh[:] = _hole_residual(lev, lev.y, lev.xh, rh)
             self._coarse_visits(0, threads)
             if lev.cells < PARALLEL_MIN_CELLS and self._amli is not None:
                 numba.set_num_threads(1)  # (the "A" pass may have reset them)
@@ -778,9 +785,7 @@ class Hierarchy:
                 self._sweep(lev, lev.y, co.e, r, 1, nch, lev.x, lev.h0, lev.h0)
                 rz = self._sweep(lev, lev.x, self._zero_c, r, 1, nch, out, lev.h0, lev.h0)
             if nh:  # r . out with r itself at the edge cells, then the holes last
-                # (a numpy sum, not a BLAS dot: BLAS threads spinning after a call would
-                # compete with the kernels' threads for the cores)
-                rz -= float(np.sum(ew * lev.xh[eh] * out.reshape(-1)[ec]))
+                rz -= MK.hole_edge_dot(out.reshape(-1), lev.xh, ec, eh, ew)
                 self._relax_holes(lev, out, rh)
                 out_h[:] = lev.xh
                 rz += float(rh @ lev.xh)
