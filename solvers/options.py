@@ -15,11 +15,12 @@ TOLERANCE_MODES = ("residual", "discretization")
 
 #: Unknowns up to which ``method="auto"`` factorizes, per formulation. The
 #: multigrid solve is already the faster one from a few thousand unknowns (axial:
-#: 3.5 ms both at 1800, 87 ms direct against 11 ms at 28800; transverse: 61 vs 66 ms
-#: at 14400 cells, 288 vs 175 ms at 57600; axisymmetric: 107 vs 92 ms at 28400,
-#: 198 vs 149 ms at 64000; fx.solve end to end, 2 threads), but below these limits
-#: the direct solve stays under about 0.2 s and a first run skips the multigrid
-#: kernels' compile (28-32 s on a fresh machine, once): the demo starts fast.
+#: 3.5 ms both at 1800, 87 ms direct against 11 ms at 28800; transverse, a coax:
+#: 136 vs 65 ms at 29600 cells, 673 vs 144 ms at 118000; axisymmetric, a sphere:
+#: 75 vs 54 ms at 19700, 156 vs 65 ms at 44600; fx.solve end to end, 2 threads), but
+#: below these limits the direct solve stays under about 0.2 s and a first run skips
+#: the multigrid kernels' compile (28-39 s on this kind of machine, once): the demo
+#: starts fast.
 DIRECT_LIMITS = {"axial": 40000, "transverse": 40000, "axisymmetric": 60000}
 
 #: Multigrid cycle per formulation. The axial operator keeps W: flat iteration
