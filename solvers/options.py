@@ -23,14 +23,19 @@ TOLERANCE_MODES = ("residual", "discretization")
 #: starts fast.
 DIRECT_LIMITS = {"axial": 40000, "transverse": 40000, "axisymmetric": 60000}
 
-#: Multigrid cycle per formulation. The axial operator keeps W: flat iteration
-#: counts for lambda from 2 to 1000 cells, where "A" needs 9-10 iterations against
-#: 7 once lambda exceeds ~100 cells. The transverse and axisymmetric operators
-#: couple a conductor's or ring's single unknown to all of its cells, and there
-#: the float32 W-cycle stalls near 1e-8 (a wire at 600^2: 43 iterations to 1e-11,
-#: "A" 19; fx.solve of a wire on a 1350^2 grid 11.1 s against 3.9 s; a tube: 0.69 s,
-#: 895 inner iterations, against 0.15 s, 127).
-DEFAULT_CYCLES = {"axial": "W", "transverse": "A", "axisymmetric": "A"}
+#: Multigrid cycle per formulation: W for all. On the axial operator it keeps the
+#: iteration counts flat for lambda from 2 to 1000 cells, where "A" needs 9-10
+#: iterations against 7 once lambda exceeds ~100 cells; it is positive definite by
+#: construction (``multigrid``), "A" by an estimate of the spectrum. The transverse
+#: operator once needed "A": its conductor constants, linked to all of a conductor's
+#: cells by mass terms, were coarsened like stiffness, and the W-cycle stalled (a wire
+#: at 600^2: 43 iterations to 1e-11). Coarsened as mass, W takes fewer iterations than
+#: "A" on every body measured (fx.solve, inner iterations and time: a wire at 840^2 30
+#: against 47, 498 against 599 ms; at 1950^2 39 against 49, 3.7 against 4.6 s; a
+#: coplanar waveguide 79 against 106; a coax 30 against 42; a tube 57 against 70; a
+#: sphere at 511 x 1023 58 against 74, 508 against 536 ms; a torus 51 against 84; a
+#: thin disk 53 against 69, 76 against 75 ms).
+DEFAULT_CYCLES = {"axial": "W", "transverse": "W", "axisymmetric": "W"}
 
 
 @dataclass

@@ -527,7 +527,9 @@ def test_open_boundary_iteration_does_not_stall_on_the_box_solves_noise(tol):
     sol = fx.solve(geo, currents=[-0.0009322203053719521, 0.0028715673378134987],
                    method="multigrid", tol=tol)
     assert sol._result.iterations <= 20
-    assert sol.boundary_residual <= 2 * tol and sol.residual <= tol
+    # the boundary iteration's own target is tol, its later products relaxed (a few tol
+    # at most in the end); the solution is refused above 100 tol
+    assert sol.boundary_residual <= 5 * tol and sol.residual <= tol
 
 
 def test_last_box_solve_starts_from_the_combination_of_the_earlier_ones(monkeypatch):
