@@ -682,7 +682,6 @@ class AxisymmetricSolver:
         # box solve below is at full accuracy, and checked
         g, steps, done, _ = gmres_relaxed(matvec, rhs_g, x0=np.zeros(nb_), rtol=rtol,
                                           maxiter=min(GMRES_MAX_STEPS, nb_), eta=0.1 * rtol)
-        count = [steps]
         if not done:
             raise ConvergenceError(
                 f"the open-boundary iteration (GMRES on {nb_} boundary values) did not converge "
@@ -703,7 +702,7 @@ class AxisymmetricSolver:
                 f"the {self.method} axisymmetric solve reached relative residual {residual:.3e} "
                 f"(box) and {bres:.3e} (open boundary), above the tolerance {tol:.1e}",
                 residual=max(residual, bres), iterations=self.box_iterations)
-        return AxisymmetricResult(u, g, residual, bres, self.box_iterations, count[0], self.method)
+        return AxisymmetricResult(u, g, residual, bres, self.box_iterations, steps, self.method)
 
 
 # -- quantities measured on a discrete solution ----------------------------------------------------

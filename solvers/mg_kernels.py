@@ -1056,6 +1056,7 @@ def hole_residual(x, xh, rh, edge_cell, edge_hole, edge_w, hole_diag, out):
     """out = rh - (D xh - W^T x): the hole rows' residual (``x`` the flat grid array)."""
     nh = xh.size
     acc = np.zeros(nh)
+    # no coarse correction (an empty ec), so _edge_sums never reads its coarse_of argument
     _edge_sums(x, x[:0], edge_hole, edge_cell, edge_hole, edge_w, 0, edge_cell.size, acc)
     for k in range(nh):
         out[k] = rh[k] - (hole_diag[k] * xh[k] - acc[k])

@@ -330,16 +330,12 @@ def _edges_by_row(lev: Level, colour: int) -> tuple:
     return ptr, cell, hole, w
 
 
-def _hole_rows(A, x, xh) -> np.ndarray:
-    """The hole rows of A (x, xh): D_k xh_k - sum of w x_c over hole k's edge cells.
+def _hole_residual(A, x, xh, rh) -> np.ndarray:
+    """rh - (the hole rows of A (x, xh)), D_k xh_k - sum of w x_c over hole k's edge cells,
+    in one compiled pass over the links.
 
     ``A`` is an operator or a level (``hole_diag``, ``edge_cell``, ``edge_hole``, ``edge_w``).
     """
-    return -_hole_residual(A, x, xh, np.zeros(A.hole_diag.size))
-
-
-def _hole_residual(A, x, xh, rh) -> np.ndarray:
-    """rh - (the hole rows of A (x, xh)), in one compiled pass over the links."""
     nh = A.hole_diag.size
     out = np.empty(nh)
     if nh:
@@ -1005,7 +1001,7 @@ def true_residual(op, u, b, rhs_u, rhs_b, hier: Hierarchy) -> float:
         add, e_ptr, e_col = _EMPTY, np.zeros(nx + 1, np.int64), _EMPTY_I
     rr, ff = MK.residual_norms(u, rhs_u, op.diag, op.wx, op.wy, *seg, e_ptr, e_col, add)
     if op.n_holes:
-        rb = rhs_b - _hole_rows(op, u, b)
+        rb = _hole_residual(op, u, b, rhs_b)
         rr += float(rb @ rb)
         ff += float(rhs_b @ rhs_b)
     if not math.isfinite(rr):

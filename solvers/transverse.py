@@ -450,9 +450,9 @@ class TransverseOperator:
     edge_w: np.ndarray
     hole_diag: np.ndarray
     # the parts of diag, edge_w and hole_diag from the terms on one cell (beta = 0, see mass)
-    one_cell_diag: np.ndarray | None = field(default=None, repr=False)
-    one_cell_edge_w: np.ndarray | None = field(default=None, repr=False)
-    one_cell_hole_diag: np.ndarray | None = field(default=None, repr=False)
+    one_cell_diag: np.ndarray = field(repr=False)
+    one_cell_edge_w: np.ndarray = field(repr=False)
+    one_cell_hole_diag: np.ndarray = field(repr=False)
     _factor: object = field(default=None, repr=False)
     _hierarchy: object = field(default=None, repr=False)
 
@@ -647,8 +647,7 @@ def build_operator(geo: Geometry, group: np.ndarray, cells: ConductorCells | Non
     one = ~two  # the terms on one cell (alpha = 1): the mass of the multigrid coarsening
     one_diag = np.bincount(cl.term_a[one], weights=cl.W[one] * cl.alpha[one] ** 2,
                            minlength=n).reshape(nx, ny)
-    one_edge = np.concatenate([np.where(one[keep], edge_w[:int(keep.sum())], 0.0),
-                               np.zeros(int((keep & two).sum()))])
+    one_edge = edge_w * np.concatenate([one[keep], np.zeros(int((keep & two).sum()), bool)])
     one_hole = np.bincount(tg[keep & one], weights=cl.W[keep & one], minlength=ng)[:ng]
     return TransverseOperator(geometry=geo, cells=cells, group=group,
                               diag=np.ascontiguousarray(diag), wx=wx, wy=wy,
