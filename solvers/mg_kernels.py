@@ -1272,12 +1272,74 @@ def triad(a, b, c, s):
 
 
 @nb.njit(parallel=True, **_OPTS)
-def prolong_add(xc, fx, fy, x):
-    """x += P xc (piecewise constant): used by the full-multigrid start."""
+def prolong_runs(xc, fx, fy, x, sp, slo, shi):
+    """x = P xc (piecewise constant) on the runs of active cells; the full-multigrid start."""
     nx, ny = x.shape
+    ncy = xc.shape[1]
+    X = x.ravel()
+    XC = xc.ravel()
     for i in nb.prange(nx):
-        for j in range(ny):
-            x[i, j] += xc[i // fx, j // fy]
+        k0 = nb.uint64(i * ny)
+        c0 = nb.uint64((i // fx) * ncy)
+        for g in range(sp[i], sp[i + 1]):
+            if fy == 2:
+                for jj in range(slo[g], shi[g]):
+                    j = nb.uint64(jj)
+                    X[k0 + j] = XC[c0 + (j >> _U1)]
+            else:
+                for jj in range(slo[g], shi[g]):
+                    j = nb.uint64(jj)
+                    X[k0 + j] = XC[c0 + j]
+
+
+@nb.njit(parallel=True, **_OPTS)
+def restrict_parts(a, b, mark, s, fx, fy, fbc, fsc, fc, f, sp, slo, shi):
+    """The right sides of the full-multigrid start, one level down, in two parts.
+
+    A right side made of couplings to fixed outside values is restricted
+    like the stiffness of the coarse operator, fbc = s P^T fb (two fine
+    faces make one coarse face, whose coupling the coarsening scales by s);
+    one made of sources in the cells like its mass, fsc = P^T fs (their
+    cell integral). fc = fbc + fsc is the coarse right side. On a coarse
+    level ``a``, ``b`` are (fb, fs) and ``mark``, ``f`` empty; on the finest,
+    ``a`` is the whole right side (float64), ``b`` empty, the cells with
+    ``mark != 0`` its coupling part, and ``f`` receives ``a`` in the levels'
+    dtype. The fine right side is read on the runs of active cells only.
+    """
+    nx, ny = mark.shape if mark.size else b.shape
+    ncx, ncy = fc.shape
+    fine = mark.size > 0
+    A = a.ravel()
+    B = b.ravel()
+    M = mark.ravel()
+    F = f.ravel()
+    FB = fbc.ravel()
+    FS = fsc.ravel()
+    zero = fc.dtype.type(0.0)
+    for I in nb.prange(ncx):
+        c0 = nb.uint64(I * ncy)
+        for J in range(ncy):
+            fbc[I, J] = 0.0
+            fsc[I, J] = 0.0
+        for i in range(I * fx, min(I * fx + fx, nx)):
+            k0 = nb.uint64(i * ny)
+            for g in range(sp[i], sp[i + 1]):
+                for jj in range(slo[g], shi[g]):
+                    j = nb.uint64(jj)
+                    k = k0 + j
+                    c = c0 + (j >> _U1 if fy == 2 else j)
+                    if fine:
+                        v = fc.dtype.type(A[k])
+                        F[k] = v
+                        out = M[k] != 0.0
+                        FB[c] += v if out else zero
+                        FS[c] += zero if out else v
+                    else:
+                        FB[c] += A[k]
+                        FS[c] += B[k]
+        for J in range(ncy):
+            fbc[I, J] *= s
+            fc[I, J] = fbc[I, J] + fsc[I, J]
 
 
 @nb.njit(parallel=True, **_OPTS)

@@ -421,6 +421,7 @@ class Hierarchy:
 
         temps: list = []
         s = A_STIFFNESS_SCALE if cycle == "A" else STIFFNESS_SCALE
+        self.stiffness_scale = s
         while True:
             nx, ny = diag.shape
             inv_d, wxl, wyl = take((nx, ny), dt), take((nx, ny), dt), take((nx, ny), dt)
@@ -846,11 +847,14 @@ def discretization_tolerance(op) -> float:
     (h / lambda)^2, clipped to [1e-12, 1e-4]: the algebraic error then stays
     below a tenth of the discretization error.
     """
-    geo = op.geometry
-    h = geo.grid.spacing
-    sc = geo.superconductor
-    lam = max(float(np.nanmin(geo.penetration_depth[sc])) / h, 1.0)
+    lam = max(lambda_cells(op), 1.0)
     return float(min(max(0.01 / lam**2, 1e-12), 1e-4))
+
+
+def lambda_cells(op) -> float:
+    """The smallest penetration depth in the superconductor, in grid cells."""
+    geo = op.geometry
+    return float(np.nanmin(geo.penetration_depth[geo.superconductor])) / geo.grid.spacing
 
 
 def effective_tolerance(op, opts) -> float:
@@ -861,10 +865,13 @@ def effective_tolerance(op, opts) -> float:
 
 # -- conjugate gradients --------------------------------------------------------------------
 
-def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
-    """Conjugate gradients on op preconditioned by one V-cycle of ``hier``.
+def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None, x0_in_place=False):
+    """Conjugate gradients on op preconditioned by one cycle of ``hier``.
 
     Stops when ||r|| <= tol ||rhs||; raises ConvergenceError at ``maxiter``.
+    ``x0`` = (u0, b0): the initial guess (zero off the active runs); with
+    ``x0_in_place`` u0 (float64, C-ordered) becomes the solution instead of
+    a copy of it.
     Returns (u, b, iterations, history of relative residuals).
     """
     nh = op.hole_diag.size
@@ -873,7 +880,12 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None):
     # (numba reductions over the grid, not BLAS: OpenBLAS threads spin for a while after a
     # call, on the cores the cycle's threads need; 2048^2 solves ran 20-30% slower)
     nrm = math.sqrt(K.dot(rhs_u, rhs_u) + float(rhs_b @ rhs_b))
-    u = K.mapped_zeros(rhs_u.shape) if x0 is None else np.array(x0[0], dtype=np.float64)
+    if x0 is None:
+        u = K.mapped_zeros(rhs_u.shape)
+    elif x0_in_place and x0[0].dtype == np.float64 and x0[0].flags.c_contiguous:
+        u = x0[0]
+    else:
+        u = np.array(x0[0], dtype=np.float64)
     b = np.zeros(nh) if x0 is None else np.array(x0[1], dtype=np.float64)
     if nrm == 0.0:
         return u, b, 0, [0.0]
@@ -918,13 +930,15 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         r0 = rhs_u  # r = rhs: read in place, no copy (r off the active runs is never read)
         rb = rhs_b.copy()
     else:
-        q.fill(0.0)  # apply_dot writes active cells only
+        # r = rhs - A u on the runs (r and q off them are never read)
         MK.apply_dot(u, d, wx, wy, q, *sten)
         if nh:
             MK.hole_apply_dot(u.reshape(-1), b, ec, eh, ew, hd, q.reshape(-1), qb)
-        np.subtract(rhs_u, q, out=r)
+        rr = MK.update_r(rhs_u, q, 1.0, rl, 1.0, r, *seg)  # (rl: scaled below)
         rb = rhs_b - qb
-    rr = nrm * nrm if x0 is None else K.dot(r, r) + float(rb @ rb)
+        rr += float(rb @ rb)
+    if x0 is None:
+        rr = nrm * nrm
     history = [math.sqrt(rr) / nrm]
     if history[-1] <= tol:
         return u, b, 0, history
@@ -1020,51 +1034,86 @@ def solve(op, rhs_u, rhs_b, opts, *, verify=False):
                      cycle=opts.cycle_for("axial"))
     tol = effective_tolerance(op, opts)
     x0 = None
-    if getattr(opts, "full_multigrid", False):
-        x0 = fmg(op, hier, rhs_u, rhs_b)
-    u, b, it, hist = pcg(op, hier, rhs_u, rhs_b, tol=tol, maxiter=opts.maxiter, x0=x0)
+    if opts.full_multigrid_for("axial", lambda_cells(op)):
+        u0 = K.mapped_zeros(op.shape)
+        x0 = (u0, fmg(op, hier, rhs_u, rhs_b, u0))
+    u, b, it, hist = pcg(op, hier, rhs_u, rhs_b, tol=tol, maxiter=opts.maxiter, x0=x0,
+                         x0_in_place=True)
     if verify:
         return u, b, it, hist, true_residual(op, u, b, rhs_u, rhs_b, hier)
     return u, b, it, hist
 
 
-def fmg(op, hier: Hierarchy, rhs_u, rhs_b):
-    """A full-multigrid initial guess.
+def fmg(op, hier: Hierarchy, rhs_u, rhs_b, u):
+    """A full-multigrid initial guess: writes it into u (float64, zero off the runs: it
+    must be so already) and returns its hole values.
 
-    The right side is restricted to every level; the coarsest level is
-    solved, and on each finer level the prolonged coarse solution is
-    corrected by one V-cycle on its residual.
+    The right side is restricted to every level, the coarsest level solved,
+    and on each finer level the prolonged coarse solution improved by one
+    cycle of that level (``_vcycle`` from the guess). Each coarse problem must
+    approximate the fine one, not just its error equation: the coarse
+    operator's stiffness is the Galerkin sum scaled by s (two fine faces per
+    coarse face), so the part of the right side that comes from couplings to
+    the fixed outside field (the cells with ``op.outside_w != 0``) is
+    restricted times s as well, and sources in the cells as they are (their
+    cell integral; ``mg_kernels.restrict_parts``). The holes are the same
+    unknowns on every level, their rows' stiffness coarsened to about the
+    same total, and keep their right side. Restricted by plain sums, the
+    coarse solutions carried twice the boundary field and the start was at
+    a relative residual of 2e-2 on the hollow cylinder.
     """
     levs = hier.levels
     dt = hier.dtype
-    fs = [np.ascontiguousarray(rhs_u, dtype=dt)]
-    for l, lev in enumerate(levs[:-1]):
-        fx, fy = lev.factor
-        nx, ny = lev.shape
-        ncx, ncy = levs[l + 1].shape
-        pad = np.zeros((ncx * fx, ncy * fy), dt)
-        pad[:nx, :ny] = fs[-1]
-        fs.append(np.ascontiguousarray(pad.reshape(ncx, fx, ncy, fy).sum(axis=(1, 3))))
+    s = hier.stiffness_scale
+    last = len(levs) - 1
+    mark = np.ascontiguousarray(op.outside_w, dtype=np.float64)
+    none = np.zeros((0, 0), dt)
+    temps: list = []
+
+    def take(shape):
+        a = _POOL.take(shape, dt)
+        temps.append(a)
+        return a
+
+    # (no fills: the runs are written, and off them the pool's arrays hold finite values,
+    # read only times a zero coupling)
+    fs = [take(levs[0].shape)]  # the right side of each level, in the levels' dtype
+    parts = (np.ascontiguousarray(rhs_u, dtype=np.float64), none)  # coupling, sources
+    for l in range(last):
+        shape = levs[l + 1].shape
+        fbc, fsc, fc = take(shape), take(shape), take(shape)
+        if l == 0:
+            MK.restrict_parts(parts[0], _NO_PART64, mark, s, *levs[0].factor, fbc, fsc, fc,
+                              fs[0], *levs[0].segments)
+        else:
+            MK.restrict_parts(*parts, _NO_MARK, s, *levs[l].factor, fbc, fsc, fc, none,
+                              *levs[l].segments)
+        fs.append(fc)
+        parts = (fbc, fsc)
+    if last == 0:
+        MK.scale_runs(parts[0], 1.0, fs[0], *levs[0].segments)
     fb = np.asarray(rhs_b, dtype=np.float64)
     old = numba.get_num_threads()
+    ok = False
     try:
-        last = len(levs) - 1
-        x = np.zeros(levs[last].shape, dt)
+        x = take(levs[last].shape)
         xh = np.zeros(hier.n_holes)
         hier._vcycle(last, fs[last], fb, x, xh, old)
         for l in range(last - 1, -1, -1):
             lev = levs[l]
-            fx, fy = lev.factor
-            xf = np.zeros(lev.shape, dt)
-            MK.prolong_add(x, fx, fy, xf)
-            res = np.zeros(lev.shape, dt)  # zeros: the residual is written on the runs only
-            rh = _level_residual(lev, fs[l], fb, xf, xh, res)
-            e = np.zeros_like(xf)  # the cycle writes active cells only
-            eh = np.zeros(hier.n_holes)
-            hier._vcycle(l, res, rh, e, eh, old)
-            xf += e
-            xh = xh + eh
-            x = xf
+            xf = take(lev.shape)
+            MK.prolong_runs(x, *lev.factor, xf, *lev.segments)
+            xfh = np.zeros(hier.n_holes)
+            hier._vcycle(l, fs[l], fb, xf, xfh, old, xf, xh)
+            x, xh = xf, xfh
+        MK.scale_runs(x, 1.0, u, *levs[0].segments)
+        ok = True
+        return xh
     finally:
         numba.set_num_threads(old)
-    return x, xh
+        if ok:  # (after a failure they may hold non-finite values)
+            _POOL.give(temps)
+
+
+_NO_MARK = np.zeros((0, 0))
+_NO_PART64 = np.zeros((0, 0))

@@ -37,6 +37,14 @@ DIRECT_LIMITS = {"axial": 40000, "transverse": 40000, "axisymmetric": 60000}
 #: thin disk 53 against 69, 76 against 75 ms).
 DEFAULT_CYCLES = {"axial": "W", "transverse": "W", "axisymmetric": "W"}
 
+#: Smallest lambda, in grid cells, from which ``full_multigrid=None`` starts the axial
+#: multigrid solve from a full-multigrid pass (``multigrid.fmg``). Measured, 1e-8 and
+#: discretization accuracy, hollow cylinder and strips, against the start from zero:
+#: 10% slower at lambda = 3 cells (1024^2); the same or faster from 6 cells (2048^2:
+#: 7 -> 5 iterations, 0.8-1.0x the time; lambda = 500 cells at 1024^2: 7-8 -> 3
+#: iterations, 0.7-0.96x).
+FMG_MIN_LAMBDA_CELLS = 6.0
+
 
 @dataclass
 class SolverOptions:
@@ -75,13 +83,18 @@ class SolverOptions:
         coarse level twice, with Chebyshev weights fitted at setup
         (:class:`fluxoid.solvers.multigrid.Hierarchy`). None (default): each
         formulation's (``DEFAULT_CYCLES``).
-    full_multigrid : bool
+    full_multigrid : bool or None
         Start the multigrid iteration from a full-multigrid pass instead of
-        from zero. It saves one iteration on the benchmark masks but costs
-        more than it saves (1024^2 hollow cylinder to 1e-8: 6 iterations and
-        63 ms against 7 and 46 ms): the coarse levels' hole values are about
-        15% off, so the pass starts at a relative residual near 2e-2. Axial
-        formulation only.
+        from zero (axial formulation only). None (default): where it pays, a
+        smallest lambda of at least ``FMG_MIN_LAMBDA_CELLS`` cells. The pass
+        costs about 1.4 iterations and starts CG at a relative residual of
+        4e-4 to 1e-3 with an applied field (2e-3 at lambda = 3 cells, where
+        the coarse levels resolve lambda poorly; about 1e-2 from vortex
+        sources alone, whose point singularity no coarse level holds), two
+        to three iterations' worth: the hollow cylinder to 1e-8 at 4096^2 in
+        5 iterations instead of 8, 437 against 506 ms; to discretization
+        accuracy in 2 instead of 5, 298 against 366 ms; the same time as
+        from zero up to 1024^2, and 10% slower at lambda = 3 cells.
     tolerance_mode : {"residual", "discretization"}
         ``"residual"`` stops at the relative residual ``tol``;
         ``"discretization"`` stops as soon as the algebraic error is well
@@ -99,12 +112,19 @@ class SolverOptions:
     threads: int | None = None
     precision: str = "float32"
     cycle: str | None = None
-    full_multigrid: bool = False
+    full_multigrid: bool | None = None
     tolerance_mode: str = "residual"
 
     def cycle_for(self, formulation: str) -> str:
         """The multigrid cycle a formulation uses under these options."""
         return self.cycle if self.cycle is not None else DEFAULT_CYCLES[formulation]
+
+    def full_multigrid_for(self, formulation: str, lambda_cells: float) -> bool:
+        """Whether a formulation's multigrid solve starts from a full-multigrid pass, for a
+        smallest penetration depth of ``lambda_cells`` grid cells."""
+        if formulation != "axial" or self.full_multigrid is False:
+            return False
+        return self.full_multigrid is True or lambda_cells >= FMG_MIN_LAMBDA_CELLS
 
     def direct_limit_for(self, formulation: str) -> int:
         """The direct-solver limit of ``method="auto"`` for a formulation."""
@@ -143,8 +163,9 @@ class SolverOptions:
             raise ParameterError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.cycle is not None and self.cycle not in CYCLES:
             raise ParameterError(f"cycle must be one of {CYCLES}, got {self.cycle!r}")
-        if not isinstance(self.full_multigrid, bool):
-            raise ParameterError(f"full_multigrid must be True or False, got {self.full_multigrid!r}")
+        if self.full_multigrid is not None and not isinstance(self.full_multigrid, bool):
+            raise ParameterError(
+                f"full_multigrid must be True, False or None, got {self.full_multigrid!r}")
         if self.tolerance_mode not in TOLERANCE_MODES:
             raise ParameterError(
                 f"tolerance_mode must be one of {TOLERANCE_MODES}, got {self.tolerance_mode!r}"
@@ -164,7 +185,7 @@ class SolverOptions:
                 raise ParameterError(
                     f"tolerance_mode={self.tolerance_mode!r} is implemented for the axial "
                     f"formulation only; the {formulation} solve stops at the relative residual tol")
-            if self.full_multigrid:
+            if self.full_multigrid is True:
                 raise ParameterError(
                     f"full_multigrid=True is implemented for the axial formulation only, "
                     f"not the {formulation} solve")
