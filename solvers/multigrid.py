@@ -105,6 +105,15 @@ coefficients cost little and more, shorter runs cost more loop overhead.
 Work arrays (level iterates, restricted residuals, the Krylov vectors) come
 from a pool kept between solves (``_WorkPool``), so a sweep of solves on one
 grid does not pay the page faults of fresh memory every time.
+
+Start
+-----
+The axial solve starts CG from a full-multigrid pass (``fmg``) once lambda
+spans a few cells: the coarsest level solved, then on each finer level the
+prolonged solution improved by one cycle. The coarse levels must solve
+approximations of the fine problem there, not only error equations: the
+right side's boundary couplings are restricted times s, like the coarse
+stiffness they pair with, and sources as their cell integrals.
 """
 
 from __future__ import annotations
