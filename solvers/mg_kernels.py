@@ -1363,7 +1363,8 @@ def dominated(diag, wx, wy, px, py, frac):
             elif py:
                 s += wy[i, ny - 1]
             if s > frac * d:
-                nbad += 1
+                nbad = 1
+                break  # (one cell decides the row: a level that is not dominated costs little)
         bad += nbad
     return bad == 0
 

@@ -964,7 +964,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     zb = np.zeros(nh)
     pb = np.zeros(nh)
     rz = _scaled_cycle(hier, rl, rb, z, zb, sc)
-    MK.update_xp(u, z, 0.0, 1.0 / sc, 0.0, p, *seg)  # p = z / sc (u += 0)
+    MK.scale_runs(z, 1.0 / sc, p, *seg)  # p = z / sc
     pb[:] = zb / sc
     it = 0
     while True:

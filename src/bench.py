@@ -752,8 +752,9 @@ def write_performance_md(result: dict, path: Path | None = None) -> str:
         f"({m['cores']} cores, numba {m['numba']}, {m['threading_layer']} threads; load average "
         f"{m['load_average_at_start']:.2f} at the start: a shared machine if above 0). Medians of "
         f"{result['rounds']} interleaved rounds. Problem: a hollow cylinder (one hole), lambda = 20 "
-        "cells, relative residual 1e-8 unless noted; times include the multigrid setup and the "
-        "verification. A solve reuses the work arrays an earlier solve on the grid gave back "
+        "cells, relative residual 1e-8 unless noted; times include the multigrid setup, the "
+        "full-multigrid start CG begins from (the axial default once lambda spans 6 cells) and "
+        "the verification. A solve reuses the work arrays an earlier solve on the grid gave back "
         "(as in a sweep of solves); the first solve on a grid faults in fresh memory instead "
         "(measured below).",
         "",
