@@ -38,11 +38,12 @@ DIRECT_LIMITS = {"axial": 40000, "transverse": 40000, "axisymmetric": 60000}
 DEFAULT_CYCLES = {"axial": "W", "transverse": "W", "axisymmetric": "W"}
 
 #: Smallest lambda, in grid cells, from which ``full_multigrid=None`` starts the axial
-#: multigrid solve from a full-multigrid pass (``multigrid.fmg``). Measured, 1e-8 and
-#: discretization accuracy, hollow cylinder and strips, against the start from zero:
-#: 10% slower at lambda = 3 cells (1024^2); the same or faster from 6 cells (2048^2:
-#: 7 -> 5 iterations, 0.8-1.0x the time; lambda = 500 cells at 1024^2: 7-8 -> 3
-#: iterations, 0.7-0.96x).
+#: multigrid solve from a full-multigrid pass (``multigrid.fmg``). Measured against the
+#: start from zero (fx.solve's path, medians of 4 interleaved solves): at 1024^2 to 1e-8 on
+#: the hollow cylinder, strips and holes, 0.92-1.12x the time at lambda = 3 cells,
+#: 0.91-0.96x at 4, 0.94-1.09x at 6, 0.86-0.97x at 10, 0.7-0.96x at 500; at 2048^2 and
+#: lambda = 6-20, 0.8-1.0x (7 -> 5 iterations); at 4096^2 and 20, 0.86x to 1e-8 and 0.81x
+#: to discretization accuracy.
 FMG_MIN_LAMBDA_CELLS = 6.0
 
 
@@ -93,8 +94,8 @@ class SolverOptions:
         sources alone, whose point singularity no coarse level holds), two
         to three iterations' worth: the hollow cylinder to 1e-8 at 4096^2 in
         5 iterations instead of 8, 437 against 506 ms; to discretization
-        accuracy in 2 instead of 5, 298 against 366 ms; the same time as
-        from zero up to 1024^2, and 10% slower at lambda = 3 cells.
+        accuracy in 2 instead of 5, 298 against 366 ms; about the same time
+        as from zero at 1024^2 (``FMG_MIN_LAMBDA_CELLS``).
     tolerance_mode : {"residual", "discretization"}
         ``"residual"`` stops at the relative residual ``tol``;
         ``"discretization"`` stops as soon as the algebraic error is well
