@@ -517,7 +517,13 @@ def run(quick: bool = False, rounds: int = 3, out_dir: Path | None = None, spsol
                 fluxoid_solve(ops[n], right_side(ops[n]), mode=mode)
         with _threads(2):
             api_solve(geos[n])
+    # the sweeps' reference: a triad before every round, between the timed solves (the
+    # triad of this shared machine has moved by 1.6x between runs an hour apart, and by
+    # 1.3x within one run)
+    tri_rounds = {"1": [], "2": []}
     for _ in range(rounds):
+        for th in (1, 2):
+            tri_rounds[str(th)].append(triad_bandwidth(triad_n, th, reps))
         for n in sizes:
             op = ops[n]
             rhs = right_side(op)
@@ -530,8 +536,9 @@ def run(quick: bool = False, rounds: int = 3, out_dir: Path | None = None, spsol
                 t = time.perf_counter()
                 api_solve(geos[n])
                 scal[n]["api_2t"].append(time.perf_counter() - t)
-    tri2 = roof["2"]["triad_GBs"]
-    tri1 = roof["1"]["triad_GBs"]
+    result["sweep_triad"] = {th: {"GBs": _median(v), "rounds": v} for th, v in tri_rounds.items()}
+    tri2 = result["sweep_triad"]["2"]["GBs"]
+    tri1 = result["sweep_triad"]["1"]["GBs"]
     series = []
     for n in sizes:
         cells = n * n
@@ -565,6 +572,9 @@ def run(quick: bool = False, rounds: int = 3, out_dir: Path | None = None, spsol
             f"{r['disc_2t']['iterations']:>8d} {r['disc_2t']['s']:>12.3f} {r['disc_2t']['sweeps']:>7.0f} "
             f"{r['bytes_per_cell']:>7.0f} {r['api_2t']['s']:>15.3f}")
     log("  time exponent (t ~ N^a): " + ", ".join(f"{k}: {v:.3f}" for k, v in expo.items()))
+    log("  sweeps at the triad measured before each round: 2 threads "
+        + ", ".join(f"{v:.1f}" for v in tri_rounds["2"]) + " GB/s, 1 thread "
+        + ", ".join(f"{v:.1f}" for v in tri_rounds["1"]) + " GB/s (medians used)")
 
     # other masks: strips about lambda wide, a plate with 100 holes
     om = {"n": peer_n, "cases": {}}
@@ -738,6 +748,17 @@ def _visited(result: dict) -> float:
     return 1.0
 
 
+def _sweep_triad_text(result: dict, r2: dict, r1: dict) -> str:
+    st = result.get("sweep_triad")
+    if st is None:  # (a result from before the triad was measured between the rounds)
+        return f"{r2['triad_GBs']:.1f} GB/s on 2 threads, {r1['triad_GBs']:.1f} GB/s on 1"
+    two, one = st["2"], st["1"]
+    return (f"median {two['GBs']:.1f} GB/s on 2 threads (rounds "
+            + ", ".join(f"{v:.1f}" for v in two["rounds"])
+            + f"; {r2['triad_GBs']:.1f} at the start, with the kernels), {one['GBs']:.1f} GB/s "
+            f"on 1")
+
+
 def write_performance_md(result: dict, path: Path | None = None) -> str:
     """The README's performance section as markdown, from a bench result (dict or JSON path)."""
     if isinstance(result, (str, Path)):
@@ -786,7 +807,8 @@ def write_performance_md(result: dict, path: Path | None = None) -> str:
         "",
         f"Time exponent (t ~ N^a) over the series: a = {e['1e-8_2t']:.3f} (2 threads), "
         f"{e['1e-8_1t']:.3f} (1 thread). A sweep streams {result['sweep_bytes']} bytes per cell at "
-        f"the triad bandwidth ({r2['triad_GBs']:.1f} GB/s on 2 threads, {r1['triad_GBs']:.1f} GB/s on 1).",
+        f"the triad bandwidth measured before each round, between the timed solves: "
+        + _sweep_triad_text(result, r2, r1) + ".",
         "",
         "On this shared machine the 2-thread triad itself has measured 41-80 GB/s in runs an "
         "hour apart while the solve times moved by about 10%, so the sweep counts move with it; "
