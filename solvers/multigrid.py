@@ -940,6 +940,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         r0 = rhs_u  # r = rhs: read in place, no copy (r off the active runs is never read)
         rb = rhs_b.copy()
     else:
+        _check_off_runs(nrm, rhs_b, MK.scale_runs(rhs_u, 1.0, rl, *seg))  # (rl: scratch here)
         # r = rhs - A u on the runs (r and q off them are never read)
         MK.apply_dot(u, d, wx, wy, q, *sten)
         if nh:
@@ -957,11 +958,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     sc = 1.0 / math.sqrt(rr) if rl is not r else 1.0
     on_runs = MK.scale_runs(r0, sc, rl, *seg)
     if x0 is None:
-        off = nrm * nrm - float(rb @ rb) - on_runs
-        if off > 1e-12 * nrm * nrm:
-            raise ParameterError(
-                "the right side is nonzero on cells that are not unknowns (outside the "
-                "superconductor and the holes' single values); such a source cannot be solved for")
+        _check_off_runs(nrm, rhs_b, on_runs)
     zb = np.zeros(nh)
     pb = np.zeros(nh)
     rz = _scaled_cycle(hier, rl, rb, z, zb, sc)
@@ -1006,6 +1003,16 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         if nh:
             pb[:] = zb / sc + beta * pb
     return u, b, it, history
+
+
+def _check_off_runs(nrm, rhs_b, on_runs) -> None:
+    """Raise if the right side has weight off the active runs (``on_runs``: its sum of
+    squares there; ``nrm``: its whole norm)."""
+    off = nrm * nrm - float(rhs_b @ rhs_b) - on_runs
+    if off > 1e-12 * nrm * nrm:
+        raise ParameterError(
+            "the right side is nonzero on cells that are not unknowns (outside the "
+            "superconductor and the holes' single values); such a source cannot be solved for")
 
 
 def true_residual(op, u, b, rhs_u, rhs_b, hier: Hierarchy) -> float:

@@ -518,7 +518,9 @@ def test_coupling_to_a_non_unknown_falls_back_to_every_cell():
 
 
 def test_right_side_off_the_unknowns_is_refused():
-    op = build_operator(problem("hollow_cylinder", 64, 5.0))
+    """From zero, from a guess (even one that already meets tol), and from the
+    full-multigrid start, which reads the right side on the unknowns only."""
+    op = build_operator(problem("hollow_cylinder", 64, 20.0))
     rhs_u, rhs_b = right_side(op)
     rhs_u = rhs_u.copy()
     rhs_u[0, 0] = 1.0  # a corner of the box: vacuum, not an unknown
@@ -526,6 +528,13 @@ def test_right_side_off_the_unknowns_is_refused():
     hier = mg.Hierarchy(op)
     with pytest.raises(ParameterError, match="not unknowns"):
         mg.pcg(op, hier, rhs_u, rhs_b, tol=1e-8, maxiter=50)
+    u, b, _, _ = mg.pcg(op, hier, *right_side(op), tol=1e-10, maxiter=50)
+    with pytest.raises(ParameterError, match="not unknowns"):
+        mg.pcg(op, hier, rhs_u, rhs_b, tol=0.5, maxiter=50, x0=(u, b))
+    opts = SolverOptions(method="multigrid")
+    assert opts.full_multigrid_for("axial", mg.lambda_cells(op))
+    with pytest.raises(ParameterError, match="not unknowns"):
+        mg.solve(op, rhs_u, rhs_b, opts)
 
 
 @pytest.mark.parametrize("name", ["many holes", "periodic, odd lengths", "hollow cylinder"])
