@@ -1100,10 +1100,10 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b, u):
         shape = levs[l + 1].shape
         fbc, fsc, fc = take(shape), take(shape), take(shape)
         if l == 0:
-            MK.restrict_parts(parts[0], _NO_PART64, mark, s, *levs[0].factor, fbc, fsc, fc,
+            MK.restrict_parts(parts[0], _NONE64, mark, s, *levs[0].factor, fbc, fsc, fc,
                               fs[0], *levs[0].segments)
         else:
-            MK.restrict_parts(*parts, _NO_MARK, s, *levs[l].factor, fbc, fsc, fc, none,
+            MK.restrict_parts(*parts, _NONE64, s, *levs[l].factor, fbc, fsc, fc, none,
                               *levs[l].segments)
         fs.append(fc)
         parts = (fbc, fsc)
@@ -1132,5 +1132,4 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b, u):
             _POOL.give(temps)
 
 
-_NO_MARK = np.zeros((0, 0))
-_NO_PART64 = np.zeros((0, 0))
+_NONE64 = np.zeros((0, 0))  # (an absent float64 part or mark)
