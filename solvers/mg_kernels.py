@@ -1293,7 +1293,7 @@ def prolong_runs(xc, fx, fy, x, sp, slo, shi):
 
 
 @nb.njit(parallel=True, **_OPTS)
-def restrict_parts(a, b, mark, s, fx, fy, fbc, fsc, fc, f, sp, slo, shi):
+def restrict_parts(a, b, mark, s, fx, fy, fbc, fsc, fc, sp, slo, shi):
     """The right sides of the full-multigrid start, one level down, in two parts.
 
     A right side made of couplings to fixed outside values is restricted
@@ -1301,18 +1301,17 @@ def restrict_parts(a, b, mark, s, fx, fy, fbc, fsc, fc, f, sp, slo, shi):
     faces make one coarse face, whose coupling the coarsening scales by s);
     one made of sources in the cells like its mass, fsc = P^T fs (their
     cell integral). fc = fbc + fsc is the coarse right side. On a coarse
-    level ``a``, ``b`` are (fb, fs) and ``mark``, ``f`` empty; on the finest,
-    ``a`` is the whole right side (float64), ``b`` empty, the cells with
-    ``mark != 0`` its coupling part, and ``f`` receives ``a`` in the levels'
-    dtype. The fine right side is read on the runs of active cells only.
+    level ``a``, ``b`` are (fb, fs) and ``mark`` is empty; on the finest,
+    ``a`` is the whole right side, ``b`` empty, and the cells with
+    ``mark != 0`` are its coupling part. The fine arrays are read on the runs
+    of active cells only.
     """
-    nx, ny = mark.shape if mark.size else b.shape
+    nx, ny = a.shape
     ncx, ncy = fc.shape
     fine = mark.size > 0
     A = a.ravel()
     B = b.ravel()
     M = mark.ravel()
-    F = f.ravel()
     FB = fbc.ravel()
     FS = fsc.ravel()
     zero = fc.dtype.type(0.0)
@@ -1328,14 +1327,13 @@ def restrict_parts(a, b, mark, s, fx, fy, fbc, fsc, fc, f, sp, slo, shi):
                     j = nb.uint64(jj)
                     k = k0 + j
                     c = c0 + (j >> _U1 if fy == 2 else j)
+                    v = A[k]
                     if fine:
-                        v = fc.dtype.type(A[k])
-                        F[k] = v
                         out = M[k] != 0.0
                         FB[c] += v if out else zero
                         FS[c] += zero if out else v
                     else:
-                        FB[c] += A[k]
+                        FB[c] += v
                         FS[c] += B[k]
         for J in range(ncy):
             fbc[I, J] *= s

@@ -1095,20 +1095,15 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b, u):
     # (no fills: the runs are written, and off them the pool's arrays hold finite values,
     # read only times a zero coupling)
     fs = [take(levs[0].shape)]  # the right side of each level, in the levels' dtype
-    parts = (np.ascontiguousarray(rhs_u, dtype=np.float64), none)  # coupling, sources
+    MK.scale_runs(np.ascontiguousarray(rhs_u, dtype=np.float64), 1.0, fs[0], *levs[0].segments)
+    parts = (fs[0], none)  # its coupling and source parts (on the finest level: by mark)
     for l in range(last):
         shape = levs[l + 1].shape
         fbc, fsc, fc = take(shape), take(shape), take(shape)
-        if l == 0:
-            MK.restrict_parts(parts[0], _NONE64, mark, s, *levs[0].factor, fbc, fsc, fc,
-                              fs[0], *levs[0].segments)
-        else:
-            MK.restrict_parts(*parts, _NONE64, s, *levs[l].factor, fbc, fsc, fc, none,
-                              *levs[l].segments)
+        MK.restrict_parts(*parts, mark if l == 0 else _NONE64, s, *levs[l].factor, fbc, fsc,
+                          fc, *levs[l].segments)
         fs.append(fc)
         parts = (fbc, fsc)
-    if last == 0:
-        MK.scale_runs(parts[0], 1.0, fs[0], *levs[0].segments)
     fb = np.asarray(rhs_b, dtype=np.float64)
     old = numba.get_num_threads()
     ok = False
@@ -1132,4 +1127,4 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b, u):
             _POOL.give(temps)
 
 
-_NONE64 = np.zeros((0, 0))  # (an absent float64 part or mark)
+_NONE64 = np.zeros((0, 0))  # (no mark)
