@@ -1050,15 +1050,22 @@ def solve(op, rhs_u, rhs_b, opts, *, verify=False):
     hier = Hierarchy(op, precision=getattr(opts, "precision", "float32"),
                      cycle=opts.cycle_for("axial"))
     tol = effective_tolerance(op, opts)
-    x0 = None
-    if opts.full_multigrid_for("axial", lambda_cells(op)):
-        u0 = K.mapped_zeros(op.shape)
-        x0 = (u0, fmg(op, hier, rhs_u, rhs_b, u0))
+    x0 = start(op, hier, rhs_u, rhs_b, opts)
     u, b, it, hist = pcg(op, hier, rhs_u, rhs_b, tol=tol, maxiter=opts.maxiter, x0=x0,
                          x0_in_place=True)
     if verify:
         return u, b, it, hist, true_residual(op, u, b, rhs_u, rhs_b, hier)
     return u, b, it, hist
+
+
+def start(op, hier: Hierarchy, rhs_u, rhs_b, opts):
+    """The initial guess (u0, b0) of the axial solve under ``opts``: the full-multigrid
+    pass where ``SolverOptions.full_multigrid_for`` puts it, else None (zero). u0 is
+    the solve's own array (``pcg(..., x0_in_place=True)``)."""
+    if not opts.full_multigrid_for("axial", lambda_cells(op)):
+        return None
+    u0 = K.mapped_zeros(op.shape)
+    return u0, fmg(op, hier, rhs_u, rhs_b, u0)
 
 
 def fmg(op, hier: Hierarchy, rhs_u, rhs_b, u):

@@ -304,16 +304,12 @@ def fluxoid_solve(op, rhs, *, tol=1e-8, mode="residual", precision="float32", cy
     back to the pool and the next solve on the grid reuses them, as a sweep
     of solves does (``fresh_memory_solve`` measures a solve without them).
     """
-    from .solvers import kernels
-    from .solvers.multigrid import Hierarchy, discretization_tolerance, fmg, lambda_cells, pcg, true_residual
+    from .solvers.multigrid import Hierarchy, discretization_tolerance, pcg, start, true_residual
     from .solvers.options import SolverOptions
 
     hier = Hierarchy(op, precision=precision, cycle=cycle)
     t = discretization_tolerance(op) if mode == "discretization" else tol
-    x0 = None
-    if SolverOptions(full_multigrid=full_multigrid).full_multigrid_for("axial", lambda_cells(op)):
-        u0 = kernels.mapped_zeros(op.shape)
-        x0 = (u0, fmg(op, hier, rhs[0], rhs[1], u0))
+    x0 = start(op, hier, rhs[0], rhs[1], SolverOptions(full_multigrid=full_multigrid))
     u, b, it, hist = pcg(op, hier, rhs[0], rhs[1], tol=t, maxiter=1000, x0=x0, x0_in_place=True)
     res = true_residual(op, u, b, rhs[0], rhs[1], hier)  # the verification every solve makes
     if not res <= 10 * t:
