@@ -95,35 +95,41 @@ def coarsen(mass, diag, wx, wy, fx, fy, px, py, s, mc, dc, wxc, wyc):
     last row and column take a straight-line path (flat indices, no
     branches); the rest the general one.
     """
-    nx, ny = mass.shape
+    for I in nb.prange(mc.shape[0]):
+        _coarse_row(mass, diag, wx, wy, fx, fy, px, py, s, I, mc, dc, wxc, wyc)
+
+
+@nb.njit(**_OPTS)  # called, not inlined: one body for ``coarsen`` and ``scan_coarsen``
+def _coarse_row(mass, diag, wx, wy, fx, fy, px, py, s, I, mc, dc, wxc, wyc):
+    # coarse row I of ``coarsen``
+    ny = mass.shape[1]
     ncx, ncy = mc.shape
     M = mass.ravel()
     Dg = diag.ravel()
     WX = wx.ravel()
     WY = wy.ravel()
-    for I in nb.prange(ncx):
-        out = np.empty(4)
-        fast = fx == 2 and fy == 2 and I < ncx - 1
-        Jf = ncy - 1 if fast else 0
-        a = nb.uint64(2 * I * ny)
-        b = a + nb.uint64(ny)
-        for JJ in range(Jf):
-            J = nb.uint64(JJ)
-            k = a + J + J
-            q = b + J + J
-            m = M[k] + M[k + _U1] + M[q] + M[q + _U1]
-            st = (Dg[k] + Dg[k + _U1] + Dg[q] + Dg[q + _U1] - m
-                  - 2.0 * (WX[k] + WX[k + _U1] + WY[k] + WY[q]))
-            mc[I, JJ] = m
-            dc[I, JJ] = m + s * st
-            wxc[I, JJ] = s * (WX[q] + WX[q + _U1])
-            wyc[I, JJ] = s * (WY[k + _U1] + WY[q + _U1])
-        for J in range(Jf, ncy):
-            _coarse_cell(mass, diag, wx, wy, fx, fy, px, py, s, I, J, out)
-            mc[I, J] = out[0]
-            dc[I, J] = out[1]
-            wxc[I, J] = out[2]
-            wyc[I, J] = out[3]
+    out = np.empty(4)
+    fast = fx == 2 and fy == 2 and I < ncx - 1
+    Jf = ncy - 1 if fast else 0
+    a = nb.uint64(2 * I * ny)
+    b = a + nb.uint64(ny)
+    for JJ in range(Jf):
+        J = nb.uint64(JJ)
+        k = a + J + J
+        q = b + J + J
+        m = M[k] + M[k + _U1] + M[q] + M[q + _U1]
+        st = (Dg[k] + Dg[k + _U1] + Dg[q] + Dg[q + _U1] - m
+              - 2.0 * (WX[k] + WX[k + _U1] + WY[k] + WY[q]))
+        mc[I, JJ] = m
+        dc[I, JJ] = m + s * st
+        wxc[I, JJ] = s * (WX[q] + WX[q + _U1])
+        wyc[I, JJ] = s * (WY[k + _U1] + WY[q + _U1])
+    for J in range(Jf, ncy):
+        _coarse_cell(mass, diag, wx, wy, fx, fy, px, py, s, I, J, out)
+        mc[I, J] = out[0]
+        dc[I, J] = out[1]
+        wxc[I, J] = out[2]
+        wyc[I, J] = out[3]
 
 
 # -- active segments -----------------------------------------------------------------------
@@ -144,39 +150,64 @@ def _segment_counts(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl):
     # number of active cells; with a nonempty ``same``, its flags too (``_same_flags``), and
     # with a nonempty ``inv_d``, the level's arrays (inv_d = 1 / d, wxl, wyl): the rows just read
     # are still in cache
-    nx, ny = diag.shape
+    nx = diag.shape[0]
     bad = 0
     active = 0
     for i in nb.prange(nx):
-        ip = i + 1 if i < nx - 1 else 0
-        c = 0
-        last = -min_gap - 1
-        nbad = 0
-        na = 0
-        for j in range(ny):
-            a = diag[i, j] > 0.0
-            if a:
-                na += 1
-                if j - last > min_gap:
-                    c += 1
-                last = j
-            jp = j + 1 if j < ny - 1 else 0
-            if wx[i, j] != 0.0 and not (a and diag[ip, j] > 0.0):
-                nbad += 1
-            if wy[i, j] != 0.0 and not (a and diag[i, jp] > 0.0):
-                nbad += 1
-        counts[i] = c
+        nbad, na = _scan_row(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl, i)
         bad += nbad
         active += na
-        if same.size:
-            _same_flags(diag, wx, wy, i, 2, ny - 1, same[i])
-        if inv_d.size:
-            for j in range(ny):
-                v = diag[i, j]
-                inv_d[i, j] = 1.0 / v if v > 0.0 else 0.0
-                wxl[i, j] = wx[i, j]
-                wyl[i, j] = wy[i, j]
     return bad, active
+
+
+@nb.njit(parallel=True, **_OPTS)
+def scan_coarsen(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl, mass, s, px, py, mc,
+                 dc, wxc, wyc):
+    """``_segment_counts`` and ``coarsen`` (2 x 2 aggregates, an even number of rows) in
+    one pass: each coarse row is formed from the two fine rows just scanned, still in
+    cache, so the fine coefficients are read from memory once instead of twice."""
+    bad = 0
+    active = 0
+    for I in nb.prange(mc.shape[0]):
+        b0, a0 = _scan_row(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl, 2 * I)
+        b1, a1 = _scan_row(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl, 2 * I + 1)
+        _coarse_row(mass, diag, wx, wy, 2, 2, px, py, s, I, mc, dc, wxc, wyc)
+        bad += b0 + b1
+        active += a0 + a1
+    return bad, active
+
+
+@nb.njit(**_OPTS)  # called, not inlined (numba's reduction analysis fails on it inlined)
+def _scan_row(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl, i):
+    # row i of ``_segment_counts``: its runs into counts[i]; returns (bad couplings, active)
+    nx, ny = diag.shape
+    ip = i + 1 if i < nx - 1 else 0
+    c = 0
+    last = -min_gap - 1
+    nbad = 0
+    na = 0
+    for j in range(ny):
+        a = diag[i, j] > 0.0
+        if a:
+            na += 1
+            if j - last > min_gap:
+                c += 1
+            last = j
+        jp = j + 1 if j < ny - 1 else 0
+        if wx[i, j] != 0.0 and not (a and diag[ip, j] > 0.0):
+            nbad += 1
+        if wy[i, j] != 0.0 and not (a and diag[i, jp] > 0.0):
+            nbad += 1
+    counts[i] = c
+    if same.size:
+        _same_flags(diag, wx, wy, i, 2, ny - 1, same[i])
+    if inv_d.size:
+        for j in range(ny):
+            v = diag[i, j]
+            inv_d[i, j] = 1.0 / v if v > 0.0 else 0.0
+            wxl[i, j] = wx[i, j]
+            wyl[i, j] = wy[i, j]
+    return nbad, na
 
 
 @nb.njit(parallel=True, **_OPTS)
@@ -208,7 +239,7 @@ _NO_FLAGS = np.zeros((0, 0), np.bool_)
 _NO_ARRAYS = tuple(np.zeros((0, 0), np.float32) for _ in range(3))
 
 
-def scan_level(diag, wx, wy, min_gap=16, same=None, arrays=None):
+def scan_level(diag, wx, wy, min_gap=16, same=None, arrays=None, coarse=None):
     """One pass over a level: (segments, number of active cells).
 
     ``segments`` are the row runs of active cells (sp, slo, shi), see the
@@ -217,13 +248,22 @@ def scan_level(diag, wx, wy, min_gap=16, same=None, arrays=None):
     ``same`` (a boolean array of the grid's shape) the pass also fills it
     with the flags ``constant_runs`` splits the runs by; with ``arrays`` =
     (inv_d, wxl, wyl), the level's arrays: inv_d = 1 / d (0 where d <= 0),
-    wxl = wx, wyl = wy in their dtype.
+    wxl = wx, wyl = wy in their dtype. With ``coarse`` = (mass, s, px, py,
+    mc, dc, wxc, wyc) and an even number of rows, the same pass also fills
+    the coarse operator of 2 x 2 aggregates (``coarsen``; ``scan_coarsen``).
     """
     nx, ny = diag.shape
     counts = np.empty(nx, np.int64)
     gap = max(int(min_gap), 2)
-    bad, active = _segment_counts(diag, wx, wy, gap, counts, _NO_FLAGS if same is None else same,
-                                  *(_NO_ARRAYS if arrays is None else arrays))
+    flags = _NO_FLAGS if same is None else same
+    arr = _NO_ARRAYS if arrays is None else arrays
+    if coarse is not None and nx % 2 == 0:
+        bad, active = scan_coarsen(diag, wx, wy, gap, counts, flags, *arr, *coarse)
+    else:
+        bad, active = _segment_counts(diag, wx, wy, gap, counts, flags, *arr)
+        if coarse is not None:
+            mass, s, px, py, mc, dc, wxc, wyc = coarse
+            coarsen(mass, diag, wx, wy, 2, 2, px, py, s, mc, dc, wxc, wyc)
     if bad != 0:
         return None, int(active)
     sp = np.zeros(nx + 1, np.int64)

@@ -446,8 +446,18 @@ class Hierarchy:
                        else 0)
             # constant_runs' flags, from the same pass
             same = _POOL.take((nx, ny), np.bool_) if min_len > 0 else None
-            # (and the level's arrays, in the same pass)
-            segs, active = MK.scan_level(diag, wx, wy, SEGMENT_MIN_GAP, same, (inv_d, wxl, wyl))
+            # an odd axis ends in a one-cell aggregate (on a periodic axis it wraps to the first)
+            fxa = 2 if nx > 1 else 1
+            fya = 2 if ny > 1 else 1
+            ncx, ncy = -(-nx // fxa), -(-ny // fya)
+            # (and the level's arrays, and with 2 x 2 aggregates the next level's operator, in
+            # the same pass: dropped below if this level is the coarsest)
+            coarse = None
+            if fxa == 2 and fya == 2:
+                cs = [_POOL.take((ncx, ncy), np.float64) for _ in range(4)]
+                coarse = (mass, s, px, py, *cs)
+            segs, active = MK.scan_level(diag, wx, wy, SEGMENT_MIN_GAP, same, (inv_d, wxl, wyl),
+                                         coarse)
             # None: a coupling reaches a cell that is not an unknown; visit every cell
             segs = segs if segs is not None else MK.full_segments((nx, ny))
             lev.sp, lev.slo, lev.shi, lev.ck, lev.key = MK.constant_runs(
@@ -458,17 +468,19 @@ class Hierarchy:
             lev.rh = np.zeros(nh)
             lev.eh = np.zeros(nh)
             self.levels.append(lev)
-            # an odd axis ends in a one-cell aggregate (on a periodic axis it wraps to the first)
-            fxa = 2 if nx > 1 else 1
-            fya = 2 if ny > 1 else 1
-            if active + nh <= COARSEST_CELLS or (fxa == 1 and fya == 1):
-                break
-            if len(self.levels) > 1 and self._dominant(diag, wx, wy):
+            stop = active + nh <= COARSEST_CELLS or (fxa == 1 and fya == 1)
+            if not stop and len(self.levels) > 1 and self._dominant(diag, wx, wy):
                 self.kind_coarsest = "smooth"
+                stop = True
+            if stop:
+                if coarse is not None:
+                    _POOL.give(coarse[4:])
                 break
-            ncx, ncy = -(-nx // fxa), -(-ny // fya)
-            mc, dc, wxc, wyc = (_POOL.take((ncx, ncy), np.float64) for _ in range(4))
-            MK.coarsen(mass, diag, wx, wy, fxa, fya, px, py, s, mc, dc, wxc, wyc)
+            if coarse is not None:
+                mc, dc, wxc, wyc = coarse[4:]
+            else:
+                mc, dc, wxc, wyc = (_POOL.take((ncx, ncy), np.float64) for _ in range(4))
+                MK.coarsen(mass, diag, wx, wy, fxa, fya, px, py, s, mc, dc, wxc, wyc)
             lev.factor = (fxa, fya)
             lev.x = take((nx, ny), dt)
             if nh:

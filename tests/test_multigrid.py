@@ -461,8 +461,40 @@ def test_active_segments_cover_exactly_the_unknowns():
 
 def _every_cell(scan):
     """scan_level, with every cell visited."""
-    return lambda d, wx, wy, gap, same, arrays: (MK.full_segments(d.shape),
-                                                 scan(d, wx, wy, gap, same, arrays)[1])
+    return lambda d, wx, wy, gap, same, arrays, coarse=None: (
+        MK.full_segments(d.shape), scan(d, wx, wy, gap, same, arrays, coarse)[1])
+
+
+@pytest.mark.parametrize("name", ["many holes", "periodic, odd lengths", "strip array"])
+def test_scan_with_coarsening_equals_the_two_passes(name):
+    """The fused scan fills the same runs, level arrays and coarse operator as the scan and
+    ``coarsen`` apart, bit for bit (an odd number of rows takes the two passes)."""
+    op = build_operator(CASES[name]())
+    px, py = (bool(v) for v in op.geometry.grid.periodic)
+    diag, wx, wy, mass = op.diag, op.wx, op.wy, np.ascontiguousarray(op.mass, np.float64)
+    nx, ny = diag.shape
+    for rows in (nx - (nx % 2), nx - 1 + (nx % 2)):  # an even and an odd number of rows
+        d, x, y, m = (np.ascontiguousarray(a[:rows]) for a in (diag, wx, wy, mass))
+        shape = (-(-rows // 2), -(-ny // 2))
+        outs = []
+        for fused in (True, False):
+            same = np.zeros(d.shape, bool)
+            arrays = tuple(np.zeros(d.shape, np.float32) for _ in range(3))
+            co = tuple(np.full(shape, np.nan) for _ in range(4))
+            if fused:
+                segs, active = MK.scan_level(d, x, y, 16, same, arrays, (m, 0.5, px, py, *co))
+            else:
+                segs, active = MK.scan_level(d, x, y, 16, same, arrays)
+                MK.coarsen(m, d, x, y, 2, 2, px, py, 0.5, *co)
+            outs.append((segs, active, same, arrays, co))
+        (s1, a1, f1, ar1, c1), (s2, a2, f2, ar2, c2) = outs
+        assert a1 == a2 == np.count_nonzero(d > 0)
+        assert (s1 is None) == (s2 is None)
+        if s1 is not None:
+            assert all(np.array_equal(u, v) for u, v in zip(s1, s2, strict=True))
+        assert np.array_equal(f1, f2)
+        assert all(np.array_equal(u, v) for u, v in zip(ar1 + c1, ar2 + c2, strict=True))
+        assert all(np.isfinite(c).all() for c in c1)
 
 
 @pytest.mark.parametrize("name", ["many holes", "periodic, odd lengths", "strip array"])
