@@ -150,6 +150,8 @@ def machine() -> dict:
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
         "threading_layer": _threading_layer(), "load_average_at_start": load,
         "system": f"{platform.system()} {platform.release()}",
+        "thread_wait": " ".join(f"{k}={os.environ.get(k, '(unset)')}"
+                                for k in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")),
     }
 
 
@@ -766,7 +768,8 @@ def write_performance_md(result: dict, path: Path | None = None) -> str:
         "## Performance",
         "",
         f"Measured by `fluxoid bench{' --quick' if result['quick'] else ''}` on {m['cpu']} "
-        f"({m['cores']} cores, numba {m['numba']}, {m['threading_layer']} threads; load average "
+        f"({m['cores']} cores, numba {m['numba']}, {m['threading_layer']} threads"
+        f"{', ' + m['thread_wait'] if m.get('thread_wait') else ''}; load average "
         f"{m['load_average_at_start']:.2f} at the start: a shared machine if above 0). Medians of "
         f"{result['rounds']} interleaved rounds. Problem: a hollow cylinder (one hole), lambda = 20 "
         "cells, relative residual 1e-8 unless noted; times include the multigrid setup, the "
