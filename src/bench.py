@@ -311,7 +311,7 @@ def fluxoid_solve(op, rhs, *, tol=1e-8, mode="residual", precision="float32", cy
 
     hier = Hierarchy(op, precision=precision, cycle=cycle)
     t = discretization_tolerance(op) if mode == "discretization" else tol
-    x0 = start(op, hier, rhs[0], rhs[1], SolverOptions(full_multigrid=full_multigrid))
+    x0 = start(op, hier, rhs[0], rhs[1], SolverOptions(full_multigrid=full_multigrid), t)
     u, b, it, hist = pcg(op, hier, rhs[0], rhs[1], tol=t, maxiter=1000, x0=x0, x0_in_place=True)
     res = true_residual(op, u, b, rhs[0], rhs[1], hier)  # the verification every solve makes
     if not res <= 10 * t:
