@@ -36,6 +36,7 @@ edge cells by the same weights in its row and theirs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +85,7 @@ class AxialOperator:
     hole_mass: np.ndarray
     hole_diag: np.ndarray
     lam2: np.ndarray  # (lambda / h)^2 in unknown cells, 0 elsewhere
+    min_lam2: float = math.nan  # its smallest value there (from the same pass)
     _link_w: np.ndarray | None = None
 
     @property
@@ -204,9 +206,9 @@ def build_operator(geo: Geometry) -> AxialOperator:
     # is left out), in one pass without temporaries
     lam2 = np.empty(region.shape)
     mass = np.empty(region.shape)
-    cell_arrays(region, np.ascontiguousarray(geo.penetration_depth, dtype=np.float64),
-                h**2, np.ascontiguousarray(geo.adjacent_vacuum, dtype=np.int32),
-                np.ascontiguousarray(geo.fraction, dtype=np.float64), lam2, mass)
+    min_lam2 = cell_arrays(region, np.ascontiguousarray(geo.penetration_depth, dtype=np.float64),
+                           h**2, np.ascontiguousarray(geo.adjacent_vacuum, dtype=np.int32),
+                           np.ascontiguousarray(geo.fraction, dtype=np.float64), lam2, mass)
     diag, wx, wy, outside_w, _, hole_links = assemble(
         region, lam2, geo.theta, mass, px, py, THETA_MIN, False
     )
@@ -218,6 +220,7 @@ def build_operator(geo: Geometry) -> AxialOperator:
     return AxialOperator(
         geometry=geo, diag=diag, wx=wx, wy=wy, mass=mass, outside_w=outside_w, edge_cell=ec,
         edge_hole=eh, edge_w=ew, hole_mass=hole_mass, hole_diag=hole_diag, lam2=lam2,
+        min_lam2=float(min_lam2),
     )
 
 

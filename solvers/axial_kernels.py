@@ -332,14 +332,18 @@ def fill_field(region, b, applied_field, B):
 def cell_arrays(region, penetration_depth, h2, adjacent_vacuum, fraction, lam2, mass):
     """lam2 = (lambda / h)^2 and mass = the cell's area fraction counted in the operator
     (1, or its superconducting fraction next to the outside vacuum) on superconducting
-    cells; 0 elsewhere."""
+    cells; 0 elsewhere. Returns the smallest lam2 on them (inf if there are none)."""
     nx, ny = region.shape
+    low = np.inf
     for i in range(nx):
         for j in range(ny):
             if region[i, j] == 0:
                 lam = penetration_depth[i, j]
-                lam2[i, j] = lam * lam / h2
+                v = lam * lam / h2
+                lam2[i, j] = v
+                low = min(low, v)
                 mass[i, j] = fraction[i, j] if adjacent_vacuum[i, j] == -1 else 1.0
             else:
                 lam2[i, j] = 0.0
                 mass[i, j] = 0.0
+    return low

@@ -569,6 +569,20 @@ def test_right_side_off_the_unknowns_is_refused():
         mg.solve(op, rhs_u, rhs_b, opts)
 
 
+def test_lambda_cells_from_the_assembly_is_the_smallest_penetration_depth():
+    """The axial operator's assembly records the smallest (lambda / h)^2 on its way; in
+    grid cells it is the smallest penetration depth in the superconductor, as read
+    from the geometry (NaN outside the superconductor), in both materials. Operators
+    without the record (axisymmetric) read the geometry."""
+    for geo in (_two_materials(), CASES["many holes"](), _axisymmetric_op()):
+        op = geo if hasattr(geo, "diag") else build_operator(geo)
+        want = float(np.nanmin(op.geometry.penetration_depth)) / op.geometry.grid.spacing
+        assert mg.lambda_cells(op) == pytest.approx(want, rel=1e-12)
+    geo = _two_materials()
+    lam = geo.penetration_depth[np.isfinite(geo.penetration_depth)]
+    assert lam.min() < lam.max()  # two depths: the smaller one counts
+
+
 @pytest.mark.parametrize("name", ["many holes", "periodic, odd lengths", "hollow cylinder"])
 def test_fused_verification_equals_operator_residual(name):
     from fluxoid.solvers.run import true_residual as reference
