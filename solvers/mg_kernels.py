@@ -1195,13 +1195,46 @@ def update_r(r0, q, alpha, rl, s, r, sp, slo, shi):
     return acc
 
 
+@nb.njit(parallel=True, **_FAST)
+def square_sums(a, sp, slo, shi):
+    """(sum of a^2 over the whole grid, sum over the runs of active cells) in one pass:
+    a right side's norm, and the check that none of it lies off the unknowns."""
+    nx, ny = a.shape
+    A = a.ravel()
+    tot = 0.0
+    on = 0.0
+    for i in nb.prange(nx):
+        k0 = nb.uint64(i * ny)
+        t = 0.0
+        for jj in range(ny):
+            v = A[k0 + nb.uint64(jj)]
+            t += v * v
+        o = 0.0
+        for g in range(sp[i], sp[i + 1]):
+            for jj in range(slo[g], shi[g]):
+                v = A[k0 + nb.uint64(jj)]
+                o += v * v
+        tot += t
+        on += o
+    return tot, on
+
+
 @nb.njit(parallel=True, **_OPTS)
 def update_xp(x, z, alpha, c, beta, p, sp, slo, shi):
-    """x += alpha p (the deferred update of the last step); then p = c z + beta p."""
+    """x += alpha p (the deferred update of the last step); then p = c z + beta p
+    (with c = 0 and beta = 1, x += alpha p alone: p and z are left unread)."""
     nx, ny = z.shape
     X = x.ravel()
     Z = z.ravel()
     P = p.ravel()
+    if c == 0.0 and beta == 1.0:
+        for i in nb.prange(nx):
+            k0 = nb.uint64(i * ny)
+            for g in range(sp[i], sp[i + 1]):
+                for jj in range(slo[g], shi[g]):
+                    k = k0 + nb.uint64(jj)
+                    X[k] += alpha * P[k]
+        return
     for i in nb.prange(nx):
         k0 = nb.uint64(i * ny)
         for g in range(sp[i], sp[i + 1]):

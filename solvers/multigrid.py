@@ -904,7 +904,8 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None, x0_in_place
     rhs_b = np.asarray(rhs_b, dtype=np.float64)
     # (numba reductions over the grid, not BLAS: OpenBLAS threads spin for a while after a
     # call, on the cores the cycle's threads need; 2048^2 solves ran 20-30% slower)
-    nrm = math.sqrt(K.dot(rhs_u, rhs_u) + float(rhs_b @ rhs_b))
+    whole, on_runs = MK.square_sums(rhs_u, *hier.levels[0].segments)
+    nrm = math.sqrt(whole + float(rhs_b @ rhs_b))
     if x0 is None:
         u = K.mapped_zeros(rhs_u.shape)
     elif x0_in_place and x0[0].dtype == np.float64 and x0[0].flags.c_contiguous:
@@ -914,6 +915,7 @@ def pcg(op, hier: Hierarchy, rhs_u, rhs_b, *, tol, maxiter, x0=None, x0_in_place
     b = np.zeros(nh) if x0 is None else np.array(x0[1], dtype=np.float64)
     if nrm == 0.0:
         return u, b, 0, [0.0]
+    _check_off_runs(nrm, rhs_b, on_runs)
     work = [_POOL.take(rhs_u.shape, np.float64) for _ in range(3)]
     work += [_POOL.take(rhs_u.shape, hier.dtype) for _ in range(2)]  # z, and r in that dtype
     ok = False
@@ -955,7 +957,6 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         r0 = rhs_u  # r = rhs: read in place, no copy (r off the active runs is never read)
         rb = rhs_b.copy()
     else:
-        _check_off_runs(nrm, rhs_b, MK.scale_runs(rhs_u, 1.0, rl, *seg))  # (rl: scratch here)
         # r = rhs - A u on the runs (r and q off them are never read)
         MK.apply_dot(u, d, wx, wy, q, *sten)
         if nh:
@@ -971,9 +972,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     # rl = sc r: the preconditioner's copy of r, scaled to about unit norm (no float32
     # underflow); z, zb come back scaled by sc too, and rz by sc^2
     sc = 1.0 / math.sqrt(rr) if rl is not r else 1.0
-    on_runs = MK.scale_runs(r0, sc, rl, *seg)
-    if x0 is None:
-        _check_off_runs(nrm, rhs_b, on_runs)
+    MK.scale_runs(r0, sc, rl, *seg)
     zb = np.zeros(nh)
     pb = np.zeros(nh)
     rz = _scaled_cycle(hier, rl, rb, z, zb, sc)
