@@ -953,6 +953,11 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         rl = r
     qb = np.zeros(nh)
     r0 = r  # the residual the first r update starts from
+    # rl = sc r: the preconditioner's copy of r, scaled to about unit norm (no float32
+    # underflow or overflow whatever the units); z, zb come back scaled by sc too, and rz
+    # by sc^2. The first scale is the right side's (the loop's are the last ||r||'s), so
+    # from a guess rl is written by the same pass as r
+    sc = 1.0 / nrm if rl is not r else 1.0
     if x0 is None:
         r0 = rhs_u  # r = rhs: read in place, no copy (r off the active runs is never read)
         rb = rhs_b.copy()
@@ -961,7 +966,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         MK.apply_dot(u, d, wx, wy, q, *sten)
         if nh:
             MK.hole_apply_dot(u.reshape(-1), b, ec, eh, ew, hd, q.reshape(-1), qb)
-        rr = MK.update_r(rhs_u, q, 1.0, rl, 1.0, r, *seg)  # (rl: scaled below)
+        rr = MK.update_r(rhs_u, q, 1.0, rl, sc, r, *seg)
         rb = rhs_b - qb
         rr += float(rb @ rb)
     if x0 is None:
@@ -969,10 +974,8 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     history = [math.sqrt(rr) / nrm]
     if history[-1] <= tol:
         return u, b, 0, history
-    # rl = sc r: the preconditioner's copy of r, scaled to about unit norm (no float32
-    # underflow); z, zb come back scaled by sc too, and rz by sc^2
-    sc = 1.0 / math.sqrt(rr) if rl is not r else 1.0
-    MK.scale_runs(r0, sc, rl, *seg)
+    if x0 is None:
+        MK.scale_runs(r0, sc, rl, *seg)
     zb = np.zeros(nh)
     pb = np.zeros(nh)
     rz = _scaled_cycle(hier, rl, rb, z, zb, sc)
