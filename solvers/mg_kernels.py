@@ -899,29 +899,31 @@ def half_sweep(x, r, inv_d, wx, wy, xh, hs_ptr, hs_cell, hs_hole, hs_w, out, sp,
 
 
 @nb.njit(parallel=True, **_FAST)
-def down_fine(r, inv_d, wx, wy, y, rc, nchunks, sp, slo, shi, ck, ct):
+def down_fine(r, inv_d, wx, wy, x0, y, rc, nchunks, sp, slo, shi, ck, ct):
     """The finest level's way down in one pass: y = two red-black sweeps on A5 y = r from
-    zero (red, black, red, black), and rc = P^T (r - A5 y), for fx = fy = 2.
+    zero, or from x0 when it is not empty (red, black, red, black), and rc = P^T (r - A5 y),
+    for fx = fy = 2.
 
-    The same as ``presmooth``, ``post_smooth`` (red first, no coarse correction, no hole
-    lists) and ``residual_restrict`` in turn, with every intermediate row in rings of three
-    rows per thread: each thread owns a block of coarse rows and walks its fine rows with
-    the first sweep three rows ahead of the residual (recomputing the few rows its ends
-    need), so r and the coefficients are streamed once and y written once. Hole terms
-    belong in r (``Hierarchy._fine_cycle``).
+    The same as ``presmooth`` (from x0: ``post_smooth``, red first, no coarse correction
+    and no hole lists), ``post_smooth`` and ``residual_restrict`` in turn, with every
+    intermediate row in rings of three rows per thread: each thread owns a block of coarse
+    rows and walks its fine rows with the first half-sweep three rows (from x0: four)
+    ahead of the residual (recomputing the few rows its ends need), so r, x0 and the
+    coefficients are streamed once and y written once. Hole terms belong in r
+    (``Hierarchy._fine_cycle``).
     """
     ncx = rc.shape[0]
     nchunks = max(1, min(ncx, nchunks))
     for c in nb.prange(nchunks):
-        _down_block(r, inv_d, wx, wy, y, rc, c * ncx // nchunks, (c + 1) * ncx // nchunks,
-                    sp, slo, shi, ck, ct)
+        _down_block(r, inv_d, wx, wy, x0, y, rc, c * ncx // nchunks,
+                    (c + 1) * ncx // nchunks, sp, slo, shi, ck, ct)
 
 
 # a block's work is a plain compiled function the parallel loop calls: with the rows'
 # helpers inlined straight into the parallel loop, numba took 11 s to compile it (and
 # up_fine 17.7 s), now about 5 s each
 @nb.njit(**_FAST)
-def _down_block(r, inv_d, wx, wy, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
+def _down_block(r, inv_d, wx, wy, x0, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
     # down_fine on the coarse rows [Ia, Ib)
     nx, ny = r.shape
     ncy = rc.shape[1]
@@ -929,6 +931,7 @@ def _down_block(r, inv_d, wx, wy, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
     D = inv_d.ravel()
     WX = wx.ravel()
     WY = wy.ravel()
+    X0 = x0.ravel()
     Yg = y.ravel()
     RC = rc.ravel()
     one = r.dtype.type(1.0)
@@ -937,41 +940,55 @@ def _down_block(r, inv_d, wx, wy, y, rc, Ia, Ib, sp, slo, shi, ck, ct):
     uny = nb.uint64(ny)
     a = 2 * Ia
     b = min(2 * Ib, nx)
+    off = 1 if x0.size > 0 else 0  # from x0: one more half-sweep in front
     for I in range(Ia, Ib):
         for J in range(ncy):
             rc[I, J] = 0.0
+    Q = np.zeros(3 * ny, r.dtype)  # from x0: the first sweep's red half
     P = np.zeros(3 * ny, r.dtype)  # the first sweep's rows
     A = np.zeros(3 * ny, r.dtype)  # the second sweep's red half
     Y = np.zeros(3 * ny, r.dtype)  # y
-    # step k: the first sweep at row t = a - 3 + k into P slot k % 3; the red half of
-    # the second at row t - 1 into A slot k % 3 (k >= 2); its black half at row t - 2
-    # into Y slot k % 3 (k >= 4, copied to y on the block's rows); the residual of row
-    # t - 3 added to its aggregate (k >= 6)
-    for k in range(b - a + 6):
-        t = (a - 3 + k + 3 * nx) % nx
+    # step k, with t = a - 3 - off + k: from x0, the first red half at row t into Q slot
+    # k % 3; the first sweep at row t - off into P slot k % 3 (from zero in one go; from
+    # x0 its black half, k >= 2); the red half of the second at row t - off - 1 into A
+    # slot k % 3 (k >= 2 + 2 off); its black half at row t - off - 2 into Y slot k % 3
+    # (k >= 4 + 2 off, copied to y on the block's rows); the residual of row t - off - 3
+    # added to its aggregate (k >= 6 + 2 off)
+    for k in range(b - a + 6 + 2 * off):
+        t = (a - 3 - off + k + 4 * nx) % nx
         s0 = nb.uint64(k % 3) * uny
         s1 = nb.uint64((k + 2) % 3) * uny  # slot k - 1
         s2 = nb.uint64((k + 1) % 3) * uny  # slot k - 2
-        _pre_row(r, inv_d, wx, wy, R, D, WX, WY, t, nx, ny, sp, slo, shi, ck, ct, one,
-                 zero, gseam, P, s0)
-        if k < 2:
+        if off:
+            xm = nb.uint64((t - 1 + nx) % nx) * uny
+            xp = nb.uint64((t + 1) % nx) * uny
+            _second_row(R, D, WX, WY, X0, xm, nb.uint64(t) * uny, xp, t, nx, ny, sp, slo,
+                        shi, ck, ct, 1, Q, s0)
+            if k < 2:
+                continue
+            _second_row(R, D, WX, WY, Q, s2, s1, s0, (t - 1 + nx) % nx, nx, ny, sp, slo, shi,
+                        ck, ct, 0, P, s0)
+        else:
+            _pre_row(r, inv_d, wx, wy, R, D, WX, WY, t, nx, ny, sp, slo, shi, ck, ct, one,
+                     zero, gseam, P, s0)
+        if k < 2 + 2 * off:
             continue
-        u = (t - 1 + nx) % nx
+        u = (t - off - 1 + nx) % nx
         _second_row(R, D, WX, WY, P, s2, s1, s0, u, nx, ny, sp, slo, shi, ck, ct, 1, A, s0)
-        if k < 4:
+        if k < 4 + 2 * off:
             continue
-        v = (t - 2 + nx) % nx
+        v = (t - off - 2 + nx) % nx
         _second_row(R, D, WX, WY, A, s2, s1, s0, v, nx, ny, sp, slo, shi, ck, ct, 0, Y, s0)
-        if 5 <= k < b - a + 5:  # row v = a + k - 5 is the block's own: y
+        if 5 + 2 * off <= k < b - a + 5 + 2 * off:  # row v = a + k - 5 - 2 off: the block's
             kv = nb.uint64(v) * uny
             Yg[kv] = Y[s0]
             Yg[kv + uny - _U1] = Y[s0 + uny - _U1]
             for g in range(sp[v], sp[v + 1]):
                 for jj in range(slo[g], shi[g]):
                     Yg[kv + nb.uint64(jj)] = Y[s0 + nb.uint64(jj)]
-        if k < 6:
+        if k < 6 + 2 * off:
             continue
-        w = a + k - 6
+        w = a + k - 6 - 2 * off
         _res_row(R, D, WX, WY, Y, w, nx, ny, s2, s1, s0, sp, slo, shi, ck, ct, one, RC,
                  nb.uint64((w >> 1) * ncy))
 

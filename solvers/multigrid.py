@@ -778,8 +778,9 @@ class Hierarchy:
                 self._relax_holes(lev, x0, rh)
             MK.hole_restrict(lev.xh, ec, eh, ew, flat)  # r += W xh
         try:
-            if x0 is None and lev.factor == (2, 2) and self.fuse_down:
-                MK.down_fine(r, lev.inv_d, lev.wx, lev.wy, lev.y, co.r, nch, *lev.stencil_runs)
+            if lev.factor == (2, 2) and self.fuse_down:
+                MK.down_fine(r, lev.inv_d, lev.wx, lev.wy, self._zero_c if x0 is None else x0,
+                             lev.y, co.r, nch, *lev.stencil_runs)
             else:  # the same in three passes
                 if x0 is None:
                     MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, lev.x, *lev.stencil_runs)

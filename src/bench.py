@@ -204,6 +204,7 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
     z = np.empty_like(rl)
     S = L.segments
     K = L.stencil_runs  # the runs with their constant stencils (the cycle kernels)
+    E = hier._zero_c  # (no guess: down_fine from zero)
     g = 1.0 - L.constant_fraction  # the coefficient arrays are read on the other runs only
     cases = {
         "operator A p (+ p.Ap)": (
@@ -211,7 +212,7 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
         "r -= a q (+ r.r)": (lambda: MK.update_r(r, q, 1e-12, rl, 1.0, r, *S), 24 + f),
         "x += a p, p = z + b p": (lambda: MK.update_xp(u, z, 1e-12, 1.0, 0.5, p, *S), 32 + f),
         _DOWN: (
-            lambda: MK.down_fine(rl, L.inv_d, L.wx, L.wy, L.y, C.r, 4 * threads, *K),
+            lambda: MK.down_fine(rl, L.inv_d, L.wx, L.wy, E, L.y, C.r, 4 * threads, *K),
             (2.25 + 3 * g) * f),
         _UP: (
             lambda: MK.up_fine(L.y, C.e, rl, L.inv_d, L.wx, L.wy, 2, 2, 4 * threads, z, *K),

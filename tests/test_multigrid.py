@@ -735,22 +735,28 @@ def test_small_levels_take_no_constant_runs(monkeypatch):
 
 @pytest.mark.parametrize("name", ["hollow cylinder", "strip array", "many holes",
                                   "periodic, odd lengths", "two materials"])
-def test_fused_down_pass_equals_its_three_passes(name):
-    """down_fine = presmooth, the red-first sweep and residual_restrict, for any split of the
-    rows among blocks (a block's first rows are recomputed from its neighbour's)."""
+@pytest.mark.parametrize("guess", [False, True])
+def test_fused_down_pass_equals_its_three_passes(name, guess):
+    """down_fine = presmooth (from a guess: the red-first sweep), the red-first sweep and
+    residual_restrict, for any split of the rows among blocks (a block's first rows are
+    recomputed from its neighbour's)."""
     op = build_operator(_two_materials() if name == "two materials" else CASES[name]())
     hier = mg.Hierarchy(op, precision="float64")
     lev, co = hier.levels[0], hier.levels[1]
     assert lev.factor == (2, 2)
     rng = np.random.default_rng(21)
     r = rng.standard_normal(lev.shape) * (lev.inv_d != 0)
+    x0 = rng.standard_normal(lev.shape) * (lev.inv_d != 0) if guess else hier._zero_c
     x, y, rc = np.zeros(lev.shape), np.zeros(lev.shape), np.zeros(co.shape)
-    MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, x, *lev.stencil_runs)
+    if guess:
+        hier._sweep(lev, x0, hier._zero_c, r, 0, 1, x, lev.h0, lev.h0)
+    else:
+        MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, x, *lev.stencil_runs)
     hier._sweep(lev, x, hier._zero_c, r, 0, 1, y, lev.h0, lev.h0)
     MK.residual_restrict(r, y, lev.inv_d, lev.wx, lev.wy, 2, 2, rc, *lev.stencil_runs)
     for nchunks in (1, 3, 8, 10**6):
         y2, rc2 = np.zeros(lev.shape), np.full(co.shape, np.nan)
-        MK.down_fine(r, lev.inv_d, lev.wx, lev.wy, y2, rc2, nchunks, *lev.stencil_runs)
+        MK.down_fine(r, lev.inv_d, lev.wx, lev.wy, x0, y2, rc2, nchunks, *lev.stencil_runs)
         np.testing.assert_allclose(y2, y, rtol=0, atol=1e-13 * np.abs(y).max())
         np.testing.assert_allclose(rc2, rc, rtol=0, atol=1e-13 * np.abs(rc).max())
 
