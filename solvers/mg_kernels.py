@@ -1382,6 +1382,19 @@ def prolong_runs(xc, fx, fy, x, sp, slo, shi):
                     X[k0 + j] = XC[c0 + j]
 
 
+@nb.njit(inline="always")
+def _restrict_cell(A, B, M, fine, zero, k, c, FB, FS):
+    # cell k's share of restrict_parts' coarse cell c
+    v = A[k]
+    if fine:
+        out = M[k] != 0.0
+        FB[c] += v if out else zero
+        FS[c] += zero if out else v
+    else:
+        FB[c] += v
+        FS[c] += B[k]
+
+
 @nb.njit(parallel=True, **_OPTS)
 def restrict_parts(a, b, mark, s, fx, fy, fbc, fsc, fc, sp, slo, shi):
     """The right sides of the full-multigrid start, one level down, in two parts.
@@ -1413,18 +1426,32 @@ def restrict_parts(a, b, mark, s, fx, fy, fbc, fsc, fc, sp, slo, shi):
         for i in range(I * fx, min(I * fx + fx, nx)):
             k0 = nb.uint64(i * ny)
             for g in range(sp[i], sp[i + 1]):
-                for jj in range(slo[g], shi[g]):
-                    j = nb.uint64(jj)
-                    k = k0 + j
-                    c = c0 + (j >> _U1 if fy == 2 else j)
-                    v = A[k]
-                    if fine:
-                        out = M[k] != 0.0
-                        FB[c] += v if out else zero
-                        FS[c] += zero if out else v
-                    else:
-                        FB[c] += v
-                        FS[c] += B[k]
+                lo = slo[g]
+                hi = shi[g]
+                if fy == 2:  # a lone first and last cell, and the pairs between (vectorized)
+                    if lo & 1 == 1:
+                        _restrict_cell(A, B, M, fine, zero, k0 + nb.uint64(lo),
+                                       c0 + nb.uint64(lo >> 1), FB, FS)
+                    if hi & 1 == 1:  # (an even column: never the lone first cell)
+                        _restrict_cell(A, B, M, fine, zero, k0 + nb.uint64(hi - 1),
+                                       c0 + nb.uint64((hi - 1) >> 1), FB, FS)
+                    for JJ in range((lo + 1) >> 1, hi >> 1):
+                        J = nb.uint64(JJ)
+                        k = k0 + J + J
+                        if fine:
+                            v0 = A[k]
+                            v1 = A[k + _U1]
+                            o0 = M[k] != 0.0
+                            o1 = M[k + _U1] != 0.0
+                            FB[c0 + J] += (v0 if o0 else zero) + (v1 if o1 else zero)
+                            FS[c0 + J] += (zero if o0 else v0) + (zero if o1 else v1)
+                        else:
+                            FB[c0 + J] += A[k] + A[k + _U1]
+                            FS[c0 + J] += B[k] + B[k + _U1]
+                else:
+                    for jj in range(lo, hi):
+                        j = nb.uint64(jj)
+                        _restrict_cell(A, B, M, fine, zero, k0 + j, c0 + j, FB, FS)
         for J in range(ncy):
             fbc[I, J] *= s
             fc[I, J] = fbc[I, J] + fsc[I, J]

@@ -988,6 +988,35 @@ def test_full_multigrid_restricts_sources_as_cell_integrals():
     MK.restrict_parts(fbc, fsc, np.zeros((0, 0)), 0.5, 2, 2, gbc, gsc, gc, sp2, slo2, shi2)
     assert gbc.sum() == pytest.approx(0.25 * a[mark != 0].sum(), abs=1e-5)
     assert gsc.sum() == pytest.approx(a[mark == 0].sum(), abs=1e-5)
+    # runs that start and end on odd and even columns: each cell lands in its aggregate
+    for seed in range(4):
+        r2 = np.random.default_rng(seed)
+        nx, ny = 7 + seed, 11 + 2 * seed
+        counts = r2.integers(0, 3, nx)
+        sp_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        slo, shi = [], []
+        for c in counts:
+            cut = np.sort(r2.choice(np.arange(ny + 1), 2 * c, replace=False))
+            slo += list(cut[0::2])
+            shi += list(cut[1::2])
+        slo, shi = np.array(slo, np.int64), np.array(shi, np.int64)
+        on = np.zeros((nx, ny), bool)
+        for i in range(nx):
+            for g in range(sp_[i], sp_[i + 1]):
+                on[i, slo[g]:shi[g]] = True
+        a = r2.standard_normal((nx, ny)).astype(np.float32)
+        mark = (r2.random((nx, ny)) < 0.4) * 1.0
+        cs = (-(-nx // 2), -(-ny // 2))
+        fbc, fsc, fc = (np.full(cs, np.nan, np.float32) for _ in range(3))
+        MK.restrict_parts(a, none, mark, 0.5, 2, 2, fbc, fsc, fc, sp_, slo, shi)
+        want_b, want_s = np.zeros(cs), np.zeros(cs)
+        np.add.at(want_b, (np.arange(nx)[:, None] // 2, np.arange(ny)[None, :] // 2),
+                  np.where(on & (mark != 0), a, 0.0))
+        np.add.at(want_s, (np.arange(nx)[:, None] // 2, np.arange(ny)[None, :] // 2),
+                  np.where(on & (mark == 0), a, 0.0))
+        np.testing.assert_allclose(fbc, 0.5 * want_b, atol=1e-5)
+        np.testing.assert_allclose(fsc, want_s, atol=1e-5)
+        np.testing.assert_allclose(fc, 0.5 * want_b + want_s, atol=1e-5)
     # vortices alone: the split start is better than taking them for couplings
     op = build_operator(problem("hollow_cylinder", 512, 20.0))
     cells = np.argwhere(op.unknown)
