@@ -21,16 +21,14 @@ import os
 # Threads that wait at the end of a parallel region sleep instead of spinning:
 # on a shared machine a spinning thread takes the core its sibling or a
 # neighbour process needs, which made 2-thread solves 10-30x slower under
-# contention (measured). But waking a sleeping thread costs 7-57 us here (a
-# virtual machine), paid by every parallel kernel of a cycle: a short spin
-# (GOMP_SPINCOUNT, libgomp's pause loops before a thread sleeps; 1000 is some
-# 20 us) keeps it awake between the kernels of a solve. Interleaved runs,
-# 2048^2 solve: 126 -> 117.5 ms (3000 spins: 113 ms); 4096^2: 405 -> 396 ms.
-# Under a neighbour busy on one core the 2-thread solve took 1.74-1.82x its
-# time alone with 1000 spins, 1.53-1.62x with none and about 2x with 3000.
-# Both must be set before numba starts its OpenMP pool; the environment wins.
+# contention (measured). Waking a sleeping thread costs 7-57 us here (a virtual
+# machine) at every 2-thread kernel of a cycle. A short spin before sleeping
+# (GOMP_SPINCOUNT=1000, some 20 us) made 1024^2-2048^2 solves alone 7-8% faster
+# but slower by about as much under a neighbour busy on one core: 1.69-1.82x
+# their time alone, once 2.10x in a benchmark run, against 1.38-1.62x without,
+# so it is not the default (set it for a machine of your own). Must be set
+# before numba starts its OpenMP pool; the environment wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 import numba as nb  # noqa: E402
 import numpy as np  # noqa: E402
