@@ -163,14 +163,20 @@ def _segment_counts(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl):
 @nb.njit(parallel=True, **_OPTS)
 def scan_coarsen(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl, mass, s, px, py, mc,
                  dc, wxc, wyc):
-    """``_segment_counts`` and ``coarsen`` (2 x 2 aggregates, an even number of rows) in
-    one pass: each coarse row is formed from the two fine rows just scanned, still in
-    cache, so the fine coefficients are read from memory once instead of twice."""
+    """``_segment_counts`` and ``coarsen`` (aggregates 2 cells wide on both axes) in one
+    pass: each coarse row is formed from the fine rows just scanned, still in cache, so
+    the fine coefficients are read from memory once instead of twice. An odd last row
+    is an aggregate of its own, as in ``coarsen``."""
+    nx = diag.shape[0]
     bad = 0
     active = 0
     for I in nb.prange(mc.shape[0]):
         b0, a0 = _scan_row(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl, 2 * I)
-        b1, a1 = _scan_row(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl, 2 * I + 1)
+        b1 = 0
+        a1 = 0
+        if 2 * I + 1 < nx:
+            b1, a1 = _scan_row(diag, wx, wy, min_gap, counts, same, inv_d, wxl, wyl,
+                               2 * I + 1)
         _coarse_row(mass, diag, wx, wy, 2, 2, px, py, s, I, mc, dc, wxc, wyc)
         bad += b0 + b1
         active += a0 + a1
@@ -249,21 +255,18 @@ def scan_level(diag, wx, wy, min_gap=16, same=None, arrays=None, coarse=None):
     with the flags ``constant_runs`` splits the runs by; with ``arrays`` =
     (inv_d, wxl, wyl), the level's arrays: inv_d = 1 / d (0 where d <= 0),
     wxl = wx, wyl = wy in their dtype. With ``coarse`` = (mass, s, px, py,
-    mc, dc, wxc, wyc) and an even number of rows, the same pass also fills
-    the coarse operator of 2 x 2 aggregates (``coarsen``; ``scan_coarsen``).
+    mc, dc, wxc, wyc), the same pass also fills the coarse operator of
+    aggregates 2 cells wide (``coarsen``; ``scan_coarsen``).
     """
     nx, ny = diag.shape
     counts = np.empty(nx, np.int64)
     gap = max(int(min_gap), 2)
     flags = _NO_FLAGS if same is None else same
     arr = _NO_ARRAYS if arrays is None else arrays
-    if coarse is not None and nx % 2 == 0:
+    if coarse is not None:
         bad, active = scan_coarsen(diag, wx, wy, gap, counts, flags, *arr, *coarse)
     else:
         bad, active = _segment_counts(diag, wx, wy, gap, counts, flags, *arr)
-        if coarse is not None:
-            mass, s, px, py, mc, dc, wxc, wyc = coarse
-            coarsen(mass, diag, wx, wy, 2, 2, px, py, s, mc, dc, wxc, wyc)
     if bad != 0:
         return None, int(active)
     sp = np.zeros(nx + 1, np.int64)

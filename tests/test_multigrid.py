@@ -468,7 +468,7 @@ def _every_cell(scan):
 @pytest.mark.parametrize("name", ["many holes", "periodic, odd lengths", "strip array"])
 def test_scan_with_coarsening_equals_the_two_passes(name):
     """The fused scan fills the same runs, level arrays and coarse operator as the scan and
-    ``coarsen`` apart, bit for bit (an odd number of rows takes the two passes)."""
+    ``coarsen`` apart, bit for bit, with an even and an odd number of rows."""
     op = build_operator(CASES[name]())
     px, py = (bool(v) for v in op.geometry.grid.periodic)
     diag, wx, wy, mass = op.diag, op.wx, op.wy, np.ascontiguousarray(op.mass, np.float64)
