@@ -92,12 +92,13 @@ class SolverOptions:
         4e-4 to 1e-3 with an applied field (2e-3 at lambda = 3 cells, where
         the coarse levels resolve lambda poorly; about 1e-2 from vortex
         sources alone, whose point singularity no coarse level holds), two
-        to three iterations' worth: the hollow cylinder to 1e-8 at 4096^2 in
-        5 iterations instead of 8, 437 against 506 ms; to discretization
-        accuracy in 2 instead of 5, 298 against 366 ms; about the same time
-        as from zero at 1024^2 (``FMG_MIN_LAMBDA_CELLS``). For a tol at or below
+        to three iterations' worth: the hollow cylinder to discretization
+        accuracy at 4096^2 in 2 iterations instead of 5, 298 against 366 ms
+        (measured when it came in); about the same time as from zero at
+        1024^2 (``FMG_MIN_LAMBDA_CELLS``). For a tol at or below
         ``multigrid.FMG_SECOND_CYCLE_TOL`` (1e-7) the pass ends with a second
-        cycle on the finest level instead of one more CG iteration.
+        cycle on the finest level instead of one more CG iteration: to 1e-8
+        at 4096^2 in 4 iterations instead of 8 from zero.
     tolerance_mode : {"residual", "discretization"}
         ``"residual"`` stops at the relative residual ``tol``;
         ``"discretization"`` stops as soon as the algebraic error is well
