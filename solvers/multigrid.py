@@ -452,7 +452,7 @@ class Hierarchy:
             ncx, ncy = -(-nx // fxa), -(-ny // fya)
             # (and the level's arrays, and with 2 x 2 aggregates the next level's operator, in
             # the same pass: dropped below if this level is the coarsest)
-            coarse = None
+            coarse = cs = None
             if fxa == 2 and fya == 2:
                 cs = [_POOL.take((ncx, ncy), np.float64) for _ in range(4)]
                 coarse = (mass, s, px, py, *cs)
@@ -473,11 +473,11 @@ class Hierarchy:
                 self.kind_coarsest = "smooth"
                 stop = True
             if stop:
-                if coarse is not None:
-                    _POOL.give(coarse[4:])
+                if cs is not None:
+                    _POOL.give(cs)
                 break
-            if coarse is not None:
-                mc, dc, wxc, wyc = coarse[4:]
+            if cs is not None:
+                mc, dc, wxc, wyc = cs
             else:
                 mc, dc, wxc, wyc = (_POOL.take((ncx, ncy), np.float64) for _ in range(4))
                 MK.coarsen(mass, diag, wx, wy, fxa, fya, px, py, s, mc, dc, wxc, wyc)
@@ -962,6 +962,8 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
     if x0 is None:
         r0 = rhs_u  # r = rhs: read in place, no copy (r off the active runs is never read)
         rb = rhs_b.copy()
+        rr = nrm * nrm
+        MK.scale_runs(r0, sc, rl, *seg)
     else:
         # r = rhs - A u on the runs (r and q off them are never read)
         MK.apply_dot(u, d, wx, wy, q, *sten)
@@ -970,13 +972,9 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         rr = MK.update_r(rhs_u, q, 1.0, rl, sc, r, *seg)
         rb = rhs_b - qb
         rr += float(rb @ rb)
-    if x0 is None:
-        rr = nrm * nrm
     history = [math.sqrt(rr) / nrm]
     if history[-1] <= tol:
         return u, b, 0, history
-    if x0 is None:
-        MK.scale_runs(r0, sc, rl, *seg)
     zb = np.zeros(nh)
     pb = np.zeros(nh)
     rz = _scaled_cycle(hier, rl, rb, z, zb, sc)
