@@ -656,6 +656,7 @@ def run(quick: bool = False, rounds: int = 3, out_dir: Path | None = None, spsol
             limiter.restore_original_limits()
     med = {k: _median(v) for k, v in times.items() if v}
     peers["median_s"] = med
+    peers["times_s"] = {k: list(v) for k, v in times.items() if v}  # every round, in order
     peers["iterations"] = {k: list(v) for k, v in its.items()}
     peers["spsolve"] = sp
     if have_pyamg:
