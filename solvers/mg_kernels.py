@@ -468,7 +468,9 @@ _FAST = dict(_OPTS, fastmath={"reassoc", "contract", "nsz", "arcp"})
 # counts and 17.5 us without; whole solves, interleaved in one process, 2-5% less time
 # (2048^2 hollow cylinder 130.0 -> 123.6 ms, 100 holes 246.7 -> 238.7 ms, strips
 # 106.7 -> 102.2 ms, 4096^2 397.5 -> 390.3 ms)
-_BLOCK = dict(_FAST, _nrt=False)
+# (``_nrt`` is numba's own option for it; a numba without it compiles them as before)
+_BLOCK = (dict(_FAST, _nrt=False) if hasattr(nb.core.options.DefaultOptions, "_nrt")
+          else _FAST)
 
 
 @nb.njit(inline="always")
