@@ -247,72 +247,90 @@ def _red_plus(X, kx, C, kc, h, sp, slo, shi, i, Dst, d0):
 
 
 @nb.njit(parallel=True, **_FAST)
-def down_split(r, inv_d, wx, wy, y, rc, nchunks, sp, slo, shi, ck, ct):
-    """``mg_kernels.down_fine`` from zero on vectors split by colour (see the module's
-    docstring): y = two red-black sweeps on A5 y = r from zero, and rc = P^T (r - A5 y),
-    for 2 x 2 aggregates and even ``r.shape``; r and y split, rc in natural order.
+def down_split(r, inv_d, wx, wy, x0, y, rc, nchunks, sp, slo, shi, ck, ct):
+    """``mg_kernels.down_fine`` on vectors split by colour (see the module's docstring):
+    y = two red-black sweeps on A5 y = r from zero, or from x0 when it is not empty, and
+    rc = P^T (r - A5 y), for 2 x 2 aggregates and even ``r.shape``; r, x0 and y split,
+    rc in natural order.
 
     Each thread owns a block of coarse rows and walks its fine rows with every stage in
-    rings of three compact rows: the first sweep's black half (its red half is r / d,
-    formed where read), the second sweep's red half and its black half; then y's row
-    written and the red cells' residual summed onto their aggregates. A block
-    recomputes the few rows beyond its ends its stages need.
+    rings of three compact rows: (from x0: the first red half), the first sweep's black
+    half (from zero its red half is r / d, formed where read), the second sweep's red
+    half and its black half; then y's row written and the red cells' residual summed
+    onto their aggregates. A block recomputes the few rows beyond its ends its stages
+    need.
     """
     ncx = rc.shape[0]
     nchunks = max(1, min(ncx, nchunks))
     h = r.shape[1] // 2
-    flat = (r.ravel(), inv_d.ravel(), wx.ravel(), wy.ravel(), y.ravel(), rc.ravel())
+    flat = (r.ravel(), inv_d.ravel(), wx.ravel(), wy.ravel(), x0.ravel(), y.ravel(), rc.ravel())
     for c in nb.prange(nchunks):
         # (each ring its own allocation: as views of one array the compiler left the
         # stages' loops scalar)
-        rings = (np.zeros(3 * h, r.dtype), np.zeros(3 * h, r.dtype), np.zeros(3 * h, r.dtype))
-        _down_block(r, rc, c * ncx // nchunks, (c + 1) * ncx // nchunks, sp, slo, shi, ck, ct,
-                    rings, flat)
+        rings = (np.zeros(3 * h, r.dtype), np.zeros(3 * h, r.dtype), np.zeros(3 * h, r.dtype),
+                 np.zeros(3 * h, r.dtype))
+        _down_block(r, rc, x0.size > 0, c * ncx // nchunks, (c + 1) * ncx // nchunks, sp, slo,
+                    shi, ck, ct, rings, flat)
 
 
 @nb.njit(**_BLOCK)
-def _down_block(r, rc, Ia, Ib, sp, slo, shi, ck, ct, rings, flat):
+def _down_block(r, rc, guess, Ia, Ib, sp, slo, shi, ck, ct, rings, flat):
     # down_split on the coarse rows [Ia, Ib)
     nx, ny = r.shape
     h = ny // 2
     ncy = rc.shape[1]
-    R, D, WX, WY, Yg, RC = flat
+    R, D, WX, WY, X0, Yg, RC = flat
     one = r.dtype.type(1.0)
     uh = nb.uint64(h)
+    g = 1 if guess else 0
     a = 2 * Ia
     b = 2 * Ib
     for I in range(Ia, Ib):
         for J in range(ncy):
             rc[I, J] = 0.0
-    PS, AS, YS = rings  # the first black half, the second red half, the second black half
-    # step k, u = a - 4 + k: the first black half of row u - 1 into PS slot k % 3 (k >= 2);
-    # the second red half of row u - 2 into AS (k >= 4); its black half of row u - 3 into
-    # YS (k >= 6), written to y on the block's rows; the red residual of row
-    # u - 4 = a + k - 8 (k >= 8)
-    for k in range(2, b - a + 8):
-        u = (a - 4 + k + 4 * nx) % nx
+    # the first red half from x0, the first black half, the second red half, the second
+    # black half
+    QS, PS, AS, YS = rings
+    # step k, u = a - 4 - g + k: from x0, the first red half of row u - 1 into QS slot
+    # k % 3 (k >= 2); the first black half of row u - 1 - g into PS (k >= 2 + 2g); the
+    # second red half of row u - 2 - g into AS (k >= 4 + 2g); its black half of row
+    # u - 3 - g into YS (k >= 6 + 2g), written to y on the block's rows; the red residual
+    # of row u - 4 - g = a + k - 8 - 2g (k >= 8 + 2g)
+    for k in range(2, b - a + 8 + 2 * g):
+        u = (a - 4 - g + k + 4 * nx) % nx
         t0 = nb.uint64(k % 3) * uh
         t1 = nb.uint64((k + 2) % 3) * uh  # slot k - 1
         t2 = nb.uint64((k + 1) % 3) * uh  # slot k - 2
         v = (u - 1 + nx) % nx
-        _pre_black(R, nb.uint64(((v - 1 + nx) % nx) * ny), nb.uint64(v * ny),
-                   nb.uint64(u * ny), PS, t0, D, WX, WY, v, nx, ny, h, sp, slo, shi, ck, ct)
-        if k < 4:
+        if guess:  # (x0's black halves read in place)
+            _half(R, nb.uint64(v * ny), X0, nb.uint64(((v - 1 + nx) % nx) * ny) + uh,
+                  nb.uint64(v * ny) + uh, nb.uint64(u * ny) + uh, QS, t0, D, WX, WY, v, 0, nx,
+                  ny, h, sp, slo, shi, ck, ct)
+            if k < 4:
+                continue
+            v = (u - 2 + nx) % nx
+            _half(R, nb.uint64(v * ny) + uh, QS, t2, t1, t0, PS, t0, D, WX, WY, v, 1, nx, ny, h,
+                  sp, slo, shi, ck, ct)
+        else:
+            _pre_black(R, nb.uint64(((v - 1 + nx) % nx) * ny), nb.uint64(v * ny),
+                       nb.uint64(u * ny), PS, t0, D, WX, WY, v, nx, ny, h, sp, slo, shi, ck,
+                       ct)
+        if k < 4 + 2 * g:
             continue
-        v = (u - 2 + nx) % nx
+        v = (u - 2 - g + nx) % nx
         _half(R, nb.uint64(v * ny), PS, t2, t1, t0, AS, t0, D, WX, WY, v, 0, nx, ny, h, sp,
               slo, shi, ck, ct)
-        if k < 6:
+        if k < 6 + 2 * g:
             continue
-        v = (u - 3 + nx) % nx
+        v = (u - 3 - g + nx) % nx
         _half(R, nb.uint64(v * ny) + uh, AS, t2, t1, t0, YS, t0, D, WX, WY, v, 1, nx, ny, h,
               sp, slo, shi, ck, ct)
         if a <= v < b:  # y's rows are the block's own
             _emit(AS, t1, YS, t0, R, nb.uint64(v * ny), v, ny, h, sp, slo, shi, Yg,
                   nb.uint64(v * ny), False)
-        if k < 8:
+        if k < 8 + 2 * g:
             continue
-        w = a + k - 8
+        w = a + k - 8 - 2 * g
         _res_red(R, nb.uint64(w * ny), AS, t2, YS, t2, t1, t0, D, WX, WY, w, nx, ny, h, sp,
                  slo, shi, ck, ct, one, RC, nb.uint64((w >> 1) * ncy))
 
@@ -465,25 +483,65 @@ def _update_r_row(flat, alpha, s, same, i, ny, sp, slo, shi):
 
 
 @nb.njit(parallel=True, **_FAST)
-def scale_split(a, s, out, sp, slo, shi):
-    """out = s a on the runs of active cells, out stored split by colour; returns the
-    sum of a^2 there."""
+def scale_split(a, s, out, nat, sp, slo, shi):
+    """out = s a on the runs of active cells, out stored split by colour, and the same in
+    natural order into ``nat`` when it is not empty (one pass for both); returns the sum
+    of a^2 there."""
     nx, ny = a.shape
-    h = ny // 2
-    A = a.ravel()
-    O = out.ravel()
+    flat = (a.ravel(), out.ravel(), nat.ravel())
+    both = nat.size > 0
     acc = 0.0
     for i in nb.prange(nx):
-        t = 0.0
-        k0 = nb.uint64(i * ny)
-        ev, od = _pair_bases(i, ny, h)
-        for g in range(sp[i], sp[i + 1]):
-            for jj in range(slo[g], shi[g]):
-                v = A[k0 + nb.uint64(jj)]
-                O[(od if jj & 1 else ev) + nb.uint64(jj >> 1)] = s * v
-                t += v * v
-        acc += t
+        acc += _scale_split_row(flat, s, both, i, ny, sp, slo, shi)
     return acc
+
+
+# (called, not inlined: numba's reduction analysis fails on the row's branches inlined)
+@nb.njit(**_BLOCK)
+def _scale_split_row(flat, s, both, i, ny, sp, slo, shi):
+    A, O, N = flat
+    h = ny // 2
+    t = 0.0
+    k0 = nb.uint64(i * ny)
+    ev, od = _pair_bases(i, ny, h)
+    for g in range(sp[i], sp[i + 1]):
+        lo = slo[g]
+        hi = shi[g]
+        if lo & 1:  # an odd first column
+            v = A[k0 + nb.uint64(lo)]
+            O[od + nb.uint64(lo >> 1)] = s * v
+            if both:
+                N[k0 + nb.uint64(lo)] = s * v
+            t += v * v
+            lo += 1
+        if hi & 1 and hi > lo:  # an even last column
+            v = A[k0 + nb.uint64(hi - 1)]
+            O[ev + nb.uint64((hi - 1) >> 1)] = s * v
+            if both:
+                N[k0 + nb.uint64(hi - 1)] = s * v
+            t += v * v
+            hi -= 1
+        if both:
+            for JJ in range(lo >> 1, hi >> 1):
+                J = nb.uint64(JJ)
+                k = k0 + J + J
+                v0 = A[k]
+                v1 = A[k + _U1]
+                O[ev + J] = s * v0
+                O[od + J] = s * v1
+                N[k] = s * v0
+                N[k + _U1] = s * v1
+                t += v0 * v0 + v1 * v1
+        else:
+            for JJ in range(lo >> 1, hi >> 1):
+                J = nb.uint64(JJ)
+                k = k0 + J + J
+                v0 = A[k]
+                v1 = A[k + _U1]
+                O[ev + J] = s * v0
+                O[od + J] = s * v1
+                t += v0 * v0 + v1 * v1
+    return t
 
 
 @nb.njit(parallel=True, **_OPTS)
@@ -547,3 +605,25 @@ def update_xp_split(x, z, alpha, c, beta, p, sp, slo, shi):
                 X[k + _U1] += alpha * v1
                 P[k] = c * Z[ev + J] + beta * v0
                 P[k + _U1] = c * Z[od + J] + beta * v1
+
+
+@nb.njit(parallel=True, **_OPTS)
+def prolong_split(xc, x, sp, slo, shi):
+    """x = P xc (piecewise constant over 2 x 2 aggregates; x split by colour, xc in natural
+    order) over the pairs that meet the runs of active cells: the full-multigrid start.
+    A pair J of row i is aggregate (i // 2, J), for either colour."""
+    nx, ny = x.shape
+    h = ny // 2
+    ncy = xc.shape[1]
+    X = x.ravel()
+    XC = xc.ravel()
+    uh = nb.uint64(h)
+    for i in nb.prange(nx):
+        k0 = nb.uint64(i * ny)
+        c0 = nb.uint64((i >> 1) * ncy)
+        for g in range(sp[i], sp[i + 1]):
+            for JJ in range(slo[g] >> 1, (shi[g] + 1) >> 1):
+                J = nb.uint64(JJ)
+                v = XC[c0 + J]
+                X[k0 + J] = v
+                X[k0 + uh + J] = v

@@ -99,13 +99,14 @@ stencil only at the cells it updates, where the natural order evaluates it
 at every cell and keeps half. The residual the cycle reads and the z it
 returns are kept in that layout too, written and read by the r and p
 updates of conjugate gradients (a copy in the levels' dtype, so the layout
-costs no extra pass), and the fine iterate between the two passes as well
-(the full-multigrid start and float64 cycles keep the natural order). The
-passes fell from 1.71 to 1.31 ms down and from 2.03 to 1.70 ms up at 2048^2
-(hollow cylinder, 2 threads); they remain bound by their arithmetic and the
-cache traffic of their rings, not by memory. Whole solves, interleaved
-medians: 4096^2 391 -> 377 ms, 2048^2 121.8 -> 119.9 ms, strips 101.7 ->
-99.1 ms, 100 holes the same (240.6 against 241.0 ms).
+costs no extra pass), and the fine iterate between the two passes as well;
+the full-multigrid start's finest cycles run split too (float64 cycles keep
+the natural order). The passes fell from 1.71 to 1.31 ms down and from 2.03
+to 1.70 ms up at 2048^2 (hollow cylinder, 2 threads); they remain bound by
+their arithmetic and the cache traffic of their rings, not by memory, and
+the r and p updates take 10-20% longer split. Whole solves, interleaved
+medians of paired rounds: 4096^2 -4.6% (404 -> 392 ms), 2048^2 -2.5%,
+strips -3%, 100 holes the same.
 
 Every kernel walks only the runs of active cells of each row (cells that
 are unknowns; vacuum and hole interiors are skipped), so a body that fills
@@ -802,8 +803,8 @@ class Hierarchy:
         run on that right side (written into r at the edge cells and put
         back at the end) without hole lists, and the residual of the down
         sweeps is r + W xh - A5 y on the cells, with the hole rows' own
-        residual rh - (D xh - W^T y) restricted as it is. With ``sio`` (never with a
-        guess), r, out and the level's y are stored split by colour (``mg_split``).
+        residual rh - (D xh - W^T y) restricted as it is. With ``sio``, r, x0, out and
+        the level's y are stored split by colour (``mg_split``).
         """
         lev = self.levels[0]
         co = self.levels[1]
@@ -815,17 +816,13 @@ class Hierarchy:
             if x0 is None:
                 lev.xh[:] = rh / lev.hole_diag
             else:
-                self._relax_holes(lev, x0, rh)
+                self._relax_holes(lev, x0, rh, cells=ec)
             MK.hole_restrict(lev.xh, ec, eh, ew, flat)  # r += W xh
         try:
             if lev.factor == (2, 2) and self.fuse_down:
-                if sio:  # (from zero)
-                    MS.down_split(r, lev.inv_d, lev.wx, lev.wy, lev.y, co.r, nch,
-                                  *lev.stencil_runs)
-                else:
-                    MK.down_fine(r, lev.inv_d, lev.wx, lev.wy,
-                                 self._zero_c if x0 is None else x0, lev.y, co.r, nch,
-                                 *lev.stencil_runs)
+                down = MS.down_split if sio else MK.down_fine
+                down(r, lev.inv_d, lev.wx, lev.wy, self._zero_c if x0 is None else x0, lev.y,
+                     co.r, nch, *lev.stencil_runs)
             else:  # the same in three passes
                 if x0 is None:
                     MK.presmooth(r, lev.inv_d, lev.wx, lev.wy, lev.x, *lev.stencil_runs)
@@ -1023,7 +1020,10 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         r0 = rhs_u  # r = rhs: read in place, no copy (r off the active runs is never read)
         rb = rhs_b.copy()
         rr = nrm * nrm
-        (MS.scale_split if sio else MK.scale_runs)(r0, sc, rl, *seg)
+        if sio:
+            MS.scale_split(r0, sc, rl, _NONE32, *seg)
+        else:
+            MK.scale_runs(r0, sc, rl, *seg)
     else:
         # r = rhs - A u on the runs (r and q off them are never read)
         MK.apply_dot(u, d, wx, wy, q, *sten)
@@ -1191,7 +1191,16 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b, u, finest_cycles=1):
     # (no fills: the runs are written, and off them the pool's arrays hold finite values,
     # read only times a zero coupling)
     fs = [take(levs[0].shape)]  # the right side of each level, in the levels' dtype
-    MK.scale_runs(np.ascontiguousarray(rhs_u, dtype=np.float64), 1.0, fs[0], *levs[0].segments)
+    rhs64 = np.ascontiguousarray(rhs_u, dtype=np.float64)
+    # the finest level's cycles on vectors split by colour, as conjugate gradients runs
+    # them: their right side split too (f0), in the same pass
+    sio = hier.split_pcg
+    f0 = fs[0]
+    if sio:
+        f0 = take(levs[0].shape)
+        MS.scale_split(rhs64, 1.0, f0, fs[0], *levs[0].segments)
+    else:
+        MK.scale_runs(rhs64, 1.0, fs[0], *levs[0].segments)
     parts = (fs[0], none)  # its coupling and source parts (on the finest level: by mark)
     for l in range(last):
         shape = levs[l + 1].shape
@@ -1210,14 +1219,22 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b, u, finest_cycles=1):
         for l in range(last - 1, -1, -1):
             lev = levs[l]
             xf = take(lev.shape)
-            MK.prolong_runs(x, *lev.factor, xf, *lev.segments)
+            split = sio and l == 0
+            if split:
+                MS.prolong_split(x, xf, *lev.segments)
+            else:
+                MK.prolong_runs(x, *lev.factor, xf, *lev.segments)
+            fl = f0 if l == 0 else fs[l]
             xfh = np.zeros(hier.n_holes)
-            hier._vcycle(l, fs[l], fb, xf, xfh, old, xf, xh)
+            hier._vcycle(l, fl, fb, xf, xfh, old, xf, xh, sio=split)
             for _ in range(finest_cycles - 1 if l == 0 else 0):
                 xh, xfh = xfh, np.zeros(hier.n_holes)
-                hier._vcycle(0, fs[0], fb, xf, xfh, old, xf, xh)
+                hier._vcycle(0, fl, fb, xf, xfh, old, xf, xh, sio=split)
             x, xh = xf, xfh
-        MK.scale_runs(x, 1.0, u, *levs[0].segments)
+        if sio:
+            MS.unsplit_scale(x, 1.0, u, *levs[0].segments)
+        else:
+            MK.scale_runs(x, 1.0, u, *levs[0].segments)
         ok = True
         return xh
     finally:
@@ -1227,3 +1244,4 @@ def fmg(op, hier: Hierarchy, rhs_u, rhs_b, u, finest_cycles=1):
 
 
 _NONE64 = np.zeros((0, 0))  # (no mark)
+_NONE32 = np.zeros((0, 0), np.float32)

@@ -213,7 +213,7 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
         none = np.zeros((0, 0))
         update_r = lambda: MS.update_r_split(none, q, 1e-12, rl, 1.0, r, *S)  # noqa: E731
         update_xp = lambda: MS.update_xp_split(u, z, 1e-12, 1.0, 0.5, p, *S)  # noqa: E731
-        down = lambda: MS.down_split(rl, L.inv_d, L.wx, L.wy, L.y, C.r,  # noqa: E731
+        down = lambda: MS.down_split(rl, L.inv_d, L.wx, L.wy, E, L.y, C.r,  # noqa: E731
                                      4 * threads, *K)
         up = lambda: MS.up_split(L.y, C.e, rl, L.inv_d, L.wx, L.wy, 4 * threads,  # noqa: E731
                                  z, *K)

@@ -81,17 +81,21 @@ def _close(a, b):
 
 
 @pytest.mark.parametrize("name", list(MASKS))
-def test_down_pass_equals_natural_order(name):
-    """down_split on split r and y = down_fine from zero in natural order (y and the
-    restricted residual), for any split of the rows among blocks."""
+@pytest.mark.parametrize("guess", [False, True])
+def test_down_pass_equals_natural_order(name, guess):
+    """down_split on split r, x0 and y = down_fine in natural order (y and the restricted
+    residual), from zero and from a guess, for any split of the rows among blocks."""
     hier, lev, co = _level(name)
     rng = np.random.default_rng(31)
-    r = rng.standard_normal(lev.shape) * (lev.inv_d != 0)
+    act = lev.inv_d != 0
+    r = rng.standard_normal(lev.shape) * act
+    x0 = rng.standard_normal(lev.shape) * act if guess else hier._zero_c
     y, rc = np.zeros(lev.shape), np.zeros(co.shape)
-    MK.down_fine(r, lev.inv_d, lev.wx, lev.wy, hier._zero_c, y, rc, 1, *lev.stencil_runs)
+    MK.down_fine(r, lev.inv_d, lev.wx, lev.wy, x0, y, rc, 1, *lev.stencil_runs)
+    x0s = _to_split(x0) if guess else x0
     for nchunks in (1, 3, 10**6):
         y2, rc2 = np.zeros(lev.shape), np.full(co.shape, np.nan)
-        MS.down_split(_to_split(r), lev.inv_d, lev.wx, lev.wy, y2, rc2, nchunks,
+        MS.down_split(_to_split(r), lev.inv_d, lev.wx, lev.wy, x0s, y2, rc2, nchunks,
                       *lev.stencil_runs)
         _close(_from_split(y2), y)
         _close(rc2, rc)
@@ -147,13 +151,24 @@ def test_vector_kernels_equal_natural_order(name):
     np.testing.assert_allclose(p_b[on], p_a[on], rtol=1e-15)
     # out = s a (split out), p = s z (split z)
     o_a, o_b = np.zeros(lev.shape, np.float32), np.zeros(lev.shape, np.float32)
-    assert MS.scale_split(r0, 0.25, o_b, *seg) == pytest.approx(
-        MK.scale_runs(r0, 0.25, o_a, *seg), rel=1e-12)
+    t_a = MK.scale_runs(r0, 0.25, o_a, *seg)
+    assert MS.scale_split(r0, 0.25, o_b, np.zeros((0, 0), np.float32), *seg) == pytest.approx(
+        t_a, rel=1e-12)
     np.testing.assert_array_equal(_from_split(o_b)[on], o_a[on])
+    o_c, o_n = np.zeros(lev.shape, np.float32), np.zeros(lev.shape, np.float32)
+    assert MS.scale_split(r0, 0.25, o_c, o_n, *seg) == pytest.approx(t_a, rel=1e-12)
+    np.testing.assert_array_equal(_from_split(o_c)[on], o_a[on])
+    np.testing.assert_array_equal(o_n[on], o_a[on])
     p_a, p_b = np.zeros(lev.shape), np.zeros(lev.shape)
     MK.scale_runs(z, 0.25, p_a, *seg)
     MS.unsplit_scale(_to_split(z), 0.25, p_b, *seg)
     np.testing.assert_array_equal(p_b[on], p_a[on])
+    # x = P xc (the full-multigrid start)
+    xc = rng.standard_normal(hier.levels[1].shape)
+    x_a, x_b = np.zeros(lev.shape), np.zeros(lev.shape)
+    MK.prolong_runs(xc, 2, 2, x_a, *seg)
+    MS.prolong_split(xc, x_b, *seg)
+    np.testing.assert_array_equal(_from_split(x_b)[on], x_a[on])
 
 
 def test_split_index_is_a_permutation_by_colour():
@@ -206,3 +221,26 @@ def test_odd_lengths_stay_in_natural_order():
     assert h32.split_pcg
     h32.fuse_up = False
     assert not h32.split_pcg
+
+
+@pytest.mark.parametrize("name", ["hollow cylinder", "periodic, even lengths, holes"])
+def test_full_multigrid_start_is_the_same_split(name, monkeypatch):
+    """The full-multigrid start, whose finest cycles run on split vectors too, gives the
+    natural-order start to float32 rounding, holes included."""
+    op = build_operator(MASKS[name]())
+    rhs = right_side(op)
+    starts = []
+    for flag in (True, False):
+        monkeypatch.setattr(mg, "SPLIT_FINE", flag)
+        hier = mg.Hierarchy(op)
+        assert hier.split_pcg == flag
+        u0 = np.zeros(op.shape)
+        b0 = mg.fmg(op, hier, *rhs, u0, finest_cycles=2)
+        starts.append((u0, b0))
+    (u1, b1), (u2, b2) = starts
+    assert np.abs(u2).max() > 0
+    np.testing.assert_allclose(u1, u2, rtol=0, atol=1e-5 * np.abs(u2).max())
+    np.testing.assert_allclose(b1, b2, rtol=1e-5)
+    # and it is a start: the residual is well below the right side's
+    hier = mg.Hierarchy(op)
+    assert mg.true_residual(op, u1, b1, *rhs, hier) < 1e-2
