@@ -27,12 +27,14 @@ The residual r the cycle reads and the z it returns are conjugate
 gradients' copies in the levels' dtype, so they are kept in this layout at
 no cost: the r update writes its copy split (``update_r_split``), the p
 update reads z split (``update_xp_split``). The fine iterate between the two
-passes is split as well. Only even row lengths and an even number of rows
-qualify (on a periodic axis of odd length the colouring is not proper);
-``Hierarchy`` keeps the natural-order kernels for the others, for float64
-cycles (whose r is conjugate gradients' own) and for the full-multigrid
-start. The passes compute what ``down_fine`` (from zero) and ``up_fine``
-compute, to rounding.
+passes is split as well, and so are the full-multigrid start's finest
+cycles (``scale_split``, ``prolong_split``). Only even row lengths and an
+even number of rows qualify (on a periodic axis of odd length the colouring
+is not proper); ``Hierarchy`` keeps the natural-order kernels for the
+others and for float64 cycles (whose r is conjugate gradients' own). The
+hole links of the edge cells are indexed into the split layout
+(``split_index``). The passes compute what ``down_fine`` and ``up_fine``
+compute, to rounding (tests/test_split.py).
 
 Arrays and conventions are those of :mod:`fluxoid.solvers.mg_kernels`: every
 kernel visits only the runs of active cells ``(sp, slo, shi)``, runs with
