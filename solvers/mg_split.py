@@ -52,22 +52,27 @@ from .mg_kernels import _BLOCK, _FAST, _OPTS, _U1
 
 
 @nb.njit(inline="always")
+def _row_end(i, c, nx, ny, h):
+    # row i, colour c (0 red, 1 black): k0, km (the flat offsets of rows i and i - 1), uo
+    # (the colour's column offset o = (i + c) mod 2), and its end cell: compact J, column j
+    # and left column jm. The end cell is j = 0 (o = 0) or ny - 1 (o = 1); its left
+    # neighbour wraps to compact h - 1, its right one to 0, either way
+    im = i - 1 if i > 0 else nx - 1
+    o = (i + c) & 1
+    return (nb.uint64(i * ny), nb.uint64(im * ny), nb.uint64(o),
+            nb.uint64(0 if o == 0 else h - 1), nb.uint64(0 if o == 0 else ny - 1),
+            nb.uint64(ny - 1 if o == 0 else ny - 2))
+
+
+@nb.njit(inline="always")
 def _half(RS, rc, Q, om, o0, op, P, ob, D, WX, WY, i, c, nx, ny, h, sp, slo, shi, ck, ct):
     # P[ob + J] = colour c (0 red, 1 black) of row i swept from the other colour's rows
     # i - 1, i, i + 1 at Q[om:], Q[o0:], Q[op:] (compact); the row's right side of colour c
     # at RS[rc:]
-    im = i - 1 if i > 0 else nx - 1
-    k0 = nb.uint64(i * ny)
-    km = nb.uint64(im * ny)
-    o = (i + c) & 1
-    uo = nb.uint64(o)
+    k0, km, uo, J, j, jm = _row_end(i, c, nx, ny, h)
+    o = np.int64(uo)
     ol = o0 + uo - _U1  # the left neighbours: Q[ol + J], the right ones: Q[orr + J]
     orr = o0 + uo
-    # the row's end cell of this colour: j = 0 (o = 0) or ny - 1 (o = 1); its left
-    # neighbour wraps to compact h - 1, its right one to 0, either way
-    J = nb.uint64(0 if o == 0 else h - 1)
-    j = nb.uint64(0 if o == 0 else ny - 1)
-    jm = nb.uint64(ny - 1 if o == 0 else ny - 2)
     hl = nb.uint64(h - 1)
     P[ob + J] = (RS[rc + J] + WX[km + j] * Q[om + J] + WX[k0 + j] * Q[op + J]
                  + WY[k0 + jm] * Q[o0 + hl] + WY[k0 + j] * Q[o0]) * D[k0 + j]
@@ -96,20 +101,13 @@ def _pre_black(Q, rm, r0, rp, P, ob, D, WX, WY, i, nx, ny, h, sp, slo, shi, ck, 
     # P[ob + J] = the black cells of row i after one red-black sweep from zero:
     # (r + sum w r_red / d_red) / d, with the split rows of r i - 1, i, i + 1 at Q[rm:],
     # Q[r0:], Q[rp:] (red halves; the black half of row i at Q[r0 + h:])
-    im = i - 1 if i > 0 else nx - 1
-    ip = i + 1 if i < nx - 1 else 0
-    k0 = nb.uint64(i * ny)
-    km = nb.uint64(im * ny)
-    kp = nb.uint64(ip * ny)
-    o = (i + 1) & 1
-    uo = nb.uint64(o)
+    k0, km, uo, J, j, jm = _row_end(i, 1, nx, ny, h)
+    o = np.int64(uo)
+    kp = nb.uint64((i + 1 if i < nx - 1 else 0) * ny)
+    jp = nb.uint64(1 if o == 0 else 0)
     rb = r0 + nb.uint64(h)
     ol = r0 + uo - _U1
     orr = r0 + uo
-    J = nb.uint64(0 if o == 0 else h - 1)
-    j = nb.uint64(0 if o == 0 else ny - 1)
-    jm = nb.uint64(ny - 1 if o == 0 else ny - 2)
-    jp = nb.uint64(1 if o == 0 else 0)
     hl = nb.uint64(h - 1)
     P[ob + J] = (Q[rb + J] + WX[km + j] * (Q[rm + J] * D[km + j])
                  + WX[k0 + j] * (Q[rp + J] * D[kp + j])
@@ -144,16 +142,10 @@ def _res_red(RS, rr, A, a0, Q, ym, y0, yp, D, WX, WY, w, nx, ny, h, sp, slo, shi
     # RC[c0 + J] += the residual r - A5 y of the red cell J of row w (its aggregate is J):
     # red y at A[a0:], black y of rows w - 1, w, w + 1 at Q[ym:], Q[y0:], Q[yp:], r's red
     # half at RS[rr:]. (The black cells, swept last, have none.)
-    im = w - 1 if w > 0 else nx - 1
-    k0 = nb.uint64(w * ny)
-    km = nb.uint64(im * ny)
-    o = w & 1
-    uo = nb.uint64(o)
+    k0, km, uo, J, j, jm = _row_end(w, 0, nx, ny, h)
+    o = np.int64(uo)
     ol = y0 + uo - _U1
     orr = y0 + uo
-    J = nb.uint64(0 if o == 0 else h - 1)
-    j = nb.uint64(0 if o == 0 else ny - 1)
-    jm = nb.uint64(ny - 1 if o == 0 else ny - 2)
     hl = nb.uint64(h - 1)
     idg = D[k0 + j]
     if idg != 0.0:
@@ -432,11 +424,11 @@ def _pair_bases(i, ny, h):
 
 @nb.njit(parallel=True, **_FAST)
 def update_r_split(r0, q, alpha, rl, s, r, sp, slo, shi):
-    """``mg_kernels.update_r`` with rl stored split by colour: r = r0 - alpha q (an empty
-    r0: r itself), rl = s r; returns r . r over the active runs."""
+    """``mg_kernels.update_r`` with rl stored split by colour: r = r0 - alpha q (r0 may be
+    r), rl = s r; returns r . r over the active runs."""
     nx, ny = r.shape
-    same = r0.size == 0
-    flat = (r.ravel() if same else r0.ravel(), r.ravel(), q.ravel(), rl.ravel())
+    same = r0.ctypes.data == r.ctypes.data
+    flat = (r0.ravel(), r.ravel(), q.ravel(), rl.ravel())
     acc = 0.0
     for i in nb.prange(nx):
         acc += _update_r_row(flat, alpha, s, same, i, ny, sp, slo, shi)

@@ -1003,11 +1003,7 @@ def _pcg_loop(op, hier, rhs_u, rhs_b, u, b, nrm, work, *, tol, maxiter, x0):
         rl = r
     # rl and z split by colour (as the finest level's cycle passes read and write them)
     sio = hier.split_pcg and rl is not r
-    if sio:  # (an empty r0: in place)
-        def upd_r(r0_, *args):
-            return MS.update_r_split(_NONE64 if r0_ is args[4] else r0_, *args)
-    else:
-        upd_r = MK.update_r
+    upd_r = MS.update_r_split if sio else MK.update_r
     upd_xp = MS.update_xp_split if sio else MK.update_xp
     qb = np.zeros(nh)
     r0 = r  # the residual the first r update starts from

@@ -210,8 +210,7 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
     # the kernels conjugate gradients runs: with rl, z and y split by colour where the
     # hierarchy keeps them so (``mg_split``; the values here are random either way)
     if hier.split_pcg:
-        none = np.zeros((0, 0))
-        update_r = lambda: MS.update_r_split(none, q, 1e-12, rl, 1.0, r, *S)  # noqa: E731
+        update_r = lambda: MS.update_r_split(r, q, 1e-12, rl, 1.0, r, *S)  # noqa: E731
         update_xp = lambda: MS.update_xp_split(u, z, 1e-12, 1.0, 0.5, p, *S)  # noqa: E731
         down = lambda: MS.down_split(rl, L.inv_d, L.wx, L.wy, E, L.y, C.r,  # noqa: E731
                                      4 * threads, *K)
