@@ -197,6 +197,7 @@ class AxialOperator:
 def build_operator(geo: Geometry) -> AxialOperator:
     """Assemble the coefficient arrays of problem A on ``geo`` (one numba pass over the grid)."""
     from .axial_kernels import assemble, cell_arrays, hole_edges
+    from .kernels import spread_empty
 
     grid = geo.grid
     h = grid.spacing
@@ -204,8 +205,8 @@ def build_operator(geo: Geometry) -> AxialOperator:
     region = np.ascontiguousarray(geo.region, dtype=np.int32)
     # (lambda / h)^2, and the mass: superconducting part plus hole part (the outside part
     # is left out), in one pass without temporaries
-    lam2 = np.empty(region.shape)
-    mass = np.empty(region.shape)
+    lam2 = spread_empty(region.shape)
+    mass = spread_empty(region.shape)
     min_lam2 = cell_arrays(region, np.ascontiguousarray(geo.penetration_depth, dtype=np.float64),
                            h**2, np.ascontiguousarray(geo.adjacent_vacuum, dtype=np.int32),
                            np.ascontiguousarray(geo.fraction, dtype=np.float64), lam2, mass)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from .kernels import mapped_zeros
+
 _DI = np.array([1, -1, 0, 0], dtype=np.int64)
 _DJ = np.array([0, 0, 1, -1], dtype=np.int64)
 
@@ -36,10 +38,11 @@ def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_
         Number of links from each cell into a hole (for the edge list).
     """
     nx, ny = region.shape
-    diag = np.zeros((nx, ny))
-    wx = np.zeros((nx, ny))
-    wy = np.zeros((nx, ny))
-    outside_w = np.zeros((nx, ny))
+    # placed apart and mapped on this thread (see kernels.spread_empty and mapped_zeros)
+    diag = mapped_zeros((nx, ny))
+    wx = mapped_zeros((nx, ny))
+    wy = mapped_zeros((nx, ny))
+    outside_w = mapped_zeros((nx, ny))
     link_w = np.zeros((4, nx, ny)) if want_links else np.zeros((4, 1, 1))
     hole_links = np.zeros((nx, ny), dtype=np.int32)
     # the arrays are made here, outside the compiled loop: numba turns every allocation in a

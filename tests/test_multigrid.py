@@ -421,6 +421,22 @@ def test_work_arrays_are_not_shared_between_live_hierarchies():
     assert it1 == it2 == it3
 
 
+def test_large_arrays_start_on_distinct_cache_lines_of_a_page():
+    """Consecutive large arrays start on 64 different 64-byte lines of a 4 KB page (so the
+    arrays a kernel streams do not meet in one L1 set at every index), aligned, contiguous
+    and writable over their whole length; small arrays are plain ``np.empty``."""
+    K = fx.solvers.kernels
+    arrs = [K.mapped_zeros((256, 256), np.float64) for _ in range(64)]  # 512 KB each
+    assert len({a.ctypes.data % 4096 for a in arrs}) == 64
+    for k, a in enumerate(arrs):
+        assert a.ctypes.data % 64 == 0 and a.flags.c_contiguous and a.flags.writeable
+        assert not a.any()
+        a[...] = k
+    assert [float(a[-1, -1]) for a in arrs] == list(range(64))  # no two overlap
+    small = K.spread_empty((16, 16))
+    assert small.base is None and small.flags.owndata
+
+
 @pytest.mark.parametrize("scale", [1e-35, 1e30])
 def test_float32_cycle_is_independent_of_the_units_of_the_right_side(scale):
     # the float32 levels see the residual scaled to unit norm: a right side far outside the
