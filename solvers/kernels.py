@@ -41,8 +41,8 @@ _OPTS = dict(cache=True, nogil=True, fastmath=False)
 SPREAD_MIN_BYTES = 1 << 18
 #: Off: ``spread_empty`` is ``np.empty`` (for comparisons).
 SPREAD = True
-_SPREAD_STEP = 0x1440  # one page plus 17 cache lines: 64 starts within a page, 16 pages
-_SPREAD_SPAN = 1 << 16
+_SPREAD_STEP = 17 * 64  # 17 cache lines: 64 distinct starts within a page
+_SPREAD_SPAN = 4096
 _spread_count = itertools.count()
 
 
@@ -67,10 +67,11 @@ def spread_empty(shape, dtype=float) -> np.ndarray:
     gained 10% and whole solves were the same within their noise.
 
     So each array of at least ``SPREAD_MIN_BYTES`` is a view into a buffer
-    ``_SPREAD_SPAN`` + 4 KB longer, starting at the next of the offsets
-    k * (4 KB + 17 * 64 B) modulo 64 KB past a page boundary: 64 distinct
-    cache lines of a page, spread over 16 pages, so arrays allocated
-    together start apart. The start is 64-byte aligned.
+    8 KB longer, starting at the next of the offsets k * 17 * 64 B modulo
+    4 KB past a page boundary: 64 distinct cache lines of a page, so arrays
+    allocated together start apart. (Spreading the starts over 16 pages as
+    well, against aliasing of the higher address bits, measured the same.)
+    The start is 64-byte aligned.
     """
     dt = np.dtype(dtype)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
@@ -79,6 +80,11 @@ def spread_empty(shape, dtype=float) -> np.ndarray:
     raw = np.empty(nbytes + _SPREAD_SPAN + 4096, np.uint8)
     start = (-raw.ctypes.data) % 4096 + (next(_spread_count) * _SPREAD_STEP) % _SPREAD_SPAN
     return raw[start:start + nbytes].view(dt).reshape(shape)
+
+
+def spread_bytes(nbytes: int) -> int:
+    """The bytes ``spread_empty`` allocates for an array of ``nbytes``."""
+    return nbytes + (_SPREAD_SPAN + 4096 if SPREAD and nbytes >= SPREAD_MIN_BYTES else 0)
 
 
 def mapped_zeros(shape, dtype=float):

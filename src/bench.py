@@ -289,16 +289,19 @@ def _constant_note(r2) -> str:
 # -- solvers --------------------------------------------------------------------------------
 
 def solver_bytes(op, hier) -> int:
-    """Bytes the solve allocates (hierarchy and Krylov vectors) plus the operator arrays it reads."""
+    """Bytes the solve allocates (hierarchy and Krylov vectors) plus the operator arrays it
+    reads, with the padding of the large arrays' buffers (``kernels.spread_empty``)."""
+    from .solvers.kernels import spread_bytes
+
     tot = 0
     for lev in hier.levels:
         for a in (lev.inv_d, lev.wx, lev.wy, lev.x, lev.y, lev.r, lev.e, lev.e2):
             if a is not None:
-                tot += a.nbytes
+                tot += a.base.nbytes if isinstance(a.base, np.ndarray) else a.nbytes
     nx, ny = op.shape
-    tot += 4 * 8 * nx * ny  # u, r, p, q
-    tot += 2 * np.dtype(hier.dtype).itemsize * nx * ny  # z and a copy of r in the levels' dtype
-    tot += 3 * 8 * nx * ny  # diag, wx, wy of the operator (read by every iteration)
+    tot += 4 * spread_bytes(8 * nx * ny)  # u, r, p, q
+    tot += 2 * spread_bytes(np.dtype(hier.dtype).itemsize * nx * ny)  # z, r in the levels' dtype
+    tot += 3 * spread_bytes(8 * nx * ny)  # diag, wx, wy of the operator (read every iteration)
     return tot
 
 
