@@ -142,9 +142,11 @@ class AxialOperator:
         quanta put into cell (i, j) with the given weight (weights of one
         source sum to 1).
         """
+        from .kernels import spread_empty
+
         h = self.geometry.grid.spacing
-        rhs_u = applied_field * self.outside_w
-        rhs_u = np.ascontiguousarray(rhs_u, dtype=float)
+        rhs_u = spread_empty(self.shape)  # (a buffer kept from an earlier solve's, if unused)
+        np.multiply(self.outside_w, float(applied_field), out=rhs_u)
         for i, j, w, s in sources:
             rhs_u[i, j] += w * s * PHI0 / h**2
         rhs_b = np.asarray(fluxoid, dtype=float) * PHI0 / h**2

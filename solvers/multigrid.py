@@ -253,8 +253,10 @@ _POOL = _WorkPool()
 
 
 def release_work_arrays() -> None:
-    """Free the work arrays kept between solves (see ``_WorkPool``)."""
+    """Free the work arrays kept between solves (see ``_WorkPool``) and the buffers of large
+    arrays kept for reuse (``kernels._Buffers``)."""
     _POOL.clear()
+    K.release_buffers()
 
 
 @dataclass(eq=False)

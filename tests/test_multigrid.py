@@ -437,6 +437,48 @@ def test_large_arrays_start_on_distinct_cache_lines_of_a_page():
     assert small.base is None and small.flags.owndata
 
 
+def test_large_buffers_are_reused_only_when_nothing_uses_them():
+    """A large array's buffer is taken again for the next array of its size once no array
+    or view uses it, and never while a view of it lives."""
+    K = fx.solvers.kernels
+    K.release_buffers()
+    a = K.spread_empty((1024, 1024))  # 8 MB: kept for reuse
+    first = id(a.base)
+    v = a[3:7]
+    del a
+    b = K.spread_empty((1024, 1024))
+    assert id(b.base) != first and not np.shares_memory(b, v)  # v still uses the buffer
+    del v
+    c = K.spread_empty((1024, 1024))
+    assert id(c.base) == first  # now unused: taken again
+    pool = K._Buffers(1, 3000)  # at most 3000 bytes registered
+    held = [pool.take(1000) for _ in range(4)]
+    assert len(pool._held) == 3  # the fourth left unregistered
+    ids = [id(x) for x in held]
+    del held[0]
+    assert id(pool.take(1000)) == ids[0]
+    K.release_buffers()
+
+
+def test_solutions_keep_their_fields_through_later_solves():
+    """Solves that reuse the buffers of earlier ones never touch arrays still held: two
+    solutions kept side by side each equal a solve of their own."""
+    K = fx.solvers.kernels
+    K.release_buffers()
+    geo = problem("hollow_cylinder", 1024, 10.0)  # (8 MB grid arrays: kept for reuse)
+    s1 = fx.solve(geo, applied_field=1.0, fluxoid=[0])
+    B1 = s1.B.copy()
+    s2 = fx.solve(geo, applied_field=-2.0, fluxoid=[3])
+    np.testing.assert_array_equal(s1.B, B1)
+    del s1
+    n = len(K._BUFFERS._held)
+    assert n > 0
+    s3 = fx.solve(geo, applied_field=1.0, fluxoid=[0])
+    assert len(K._BUFFERS._held) == n  # every grid array of it in a buffer s1 left
+    np.testing.assert_allclose(s3.B, B1, rtol=0, atol=1e-9 * np.abs(B1).max())
+    assert not np.shares_memory(s3.B, s2.B)
+
+
 @pytest.mark.parametrize("scale", [1e-35, 1e30])
 def test_float32_cycle_is_independent_of_the_units_of_the_right_side(scale):
     # the float32 levels see the residual scaled to unit norm: a right side far outside the
