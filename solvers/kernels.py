@@ -48,7 +48,7 @@ _SPREAD_SPAN = 4096
 _spread_count = itertools.count()
 
 
-def spread_empty(shape, dtype=float) -> np.ndarray:
+def spread_empty(shape, dtype=float, reuse=True) -> np.ndarray:
     """``np.empty``, but a large array starts at its own offset from a page boundary.
 
     A large array from ``malloc`` starts 16 bytes past a page boundary (its
@@ -73,13 +73,16 @@ def spread_empty(shape, dtype=float) -> np.ndarray:
     4 KB past a page boundary: 64 distinct cache lines of a page, so arrays
     allocated together start apart. (Spreading the starts over 16 pages as
     well, against aliasing of the higher address bits, measured the same.)
-    The start is 64-byte aligned.
+    The start is 64-byte aligned. With ``reuse``, the buffer may be one an
+    earlier array left (``_Buffers``); arrays with a pool of their own (the
+    multigrid work arrays) pass False.
     """
     dt = np.dtype(dtype)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
     if not SPREAD or nbytes < SPREAD_MIN_BYTES:
         return np.empty(shape, dt)
-    raw = _BUFFERS.take(nbytes + _SPREAD_SPAN + 4096)
+    n = nbytes + _SPREAD_SPAN + 4096
+    raw = _BUFFERS.take(n) if reuse else np.empty(n, np.uint8)
     start = (-raw.ctypes.data) % 4096 + (next(_spread_count) * _SPREAD_STEP) % _SPREAD_SPAN
     return raw[start:start + nbytes].view(dt).reshape(shape)
 
@@ -148,7 +151,7 @@ def spread_bytes(nbytes: int) -> int:
     return nbytes + (_SPREAD_SPAN + 4096 if SPREAD and nbytes >= SPREAD_MIN_BYTES else 0)
 
 
-def mapped_zeros(shape, dtype=float):
+def mapped_zeros(shape, dtype=float, reuse=True):
     """Zeros whose memory pages are already mapped (placed by ``spread_empty``).
 
     ``np.zeros`` of a large array maps its pages lazily, at the first write.
@@ -157,7 +160,7 @@ def mapped_zeros(shape, dtype=float):
     float64: 17-36 ms against 2.6 ms; 4096^2: up to 117 ms against 7 ms).
     numpy's fill faults them in on the calling thread.
     """
-    a = spread_empty(shape, dtype)
+    a = spread_empty(shape, dtype, reuse)
     a.fill(0)
     return a
 

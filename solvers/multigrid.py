@@ -229,8 +229,9 @@ class _WorkPool:
             return a
         # zeros, not empty: the segment kernels read inactive cells (times a zero
         # coupling) without ever writing them, so they must hold finite values;
-        # mapped on this thread (see kernels.mapped_zeros)
-        return K.mapped_zeros(shape, dtype)
+        # mapped on this thread (see kernels.mapped_zeros); not among the buffers kept for
+        # reuse (kernels._Buffers): this pool keeps them
+        return K.mapped_zeros(shape, dtype, reuse=False)
 
     def give(self, arrays) -> None:
         for a in arrays:
