@@ -850,7 +850,7 @@ def write_performance_md(result: dict, path: Path | None = None) -> str:
         f"the triad bandwidth measured before each round, between the timed solves: "
         + _sweep_triad_text(result, r2, r1) + ".",
         "",
-        "On this shared machine the 2-thread triad itself has measured 37-80 GB/s in runs hours "
+        "On this shared machine the 2-thread triad itself has measured 31-80 GB/s in runs hours "
         "apart while the solve times moved by about 10-15%, so the sweep counts move with it; "
         "the ratios to peers come from one run.",
         "",
