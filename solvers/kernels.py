@@ -99,8 +99,8 @@ class _Buffers:
     such memory was freed, and in 2.1-2.2 s when it had been free for 5 s
     (this machine, a virtual one, hands freed memory back to its host
     within seconds). A solve through ``fx.solve`` makes about 1.1 GB of such
-    arrays at 4096^2 (the operator's coefficients, the solution, the field);
-    repeated solves on one grid now reuse them. At most ``max_bytes`` are
+    arrays at 4096^2 (the operator's coefficients, the right side, the
+    solution that becomes the field); repeated solves on one grid reuse them. At most ``max_bytes`` are
     registered; past that, unused buffers are let go first, then new ones
     are left unregistered. ``release_work_arrays`` empties the registry.
     """
@@ -111,21 +111,24 @@ class _Buffers:
         self._held: list = []
         self._bytes = 0
         self._lock = threading.Lock()
+        # a buffer nothing else references: what an unused one's reference count reads
+        # through the same expression (calibrated, not assumed: interpreters differ)
+        self._probe = [np.empty(0, np.uint8)]
 
     def take(self, nbytes: int) -> np.ndarray:
         if nbytes < self.min_bytes:
             return np.empty(nbytes, np.uint8)
         with self._lock:
             held = self._held
+            unused = sys.getrefcount(self._probe[0])
             for k in range(len(held)):
-                # (references: the registry's and getrefcount's own argument)
-                if held[k].nbytes == nbytes and sys.getrefcount(held[k]) == 2:
+                if held[k].nbytes == nbytes and sys.getrefcount(held[k]) == unused:
                     return held[k]
             raw = np.empty(nbytes, np.uint8)
             if self._bytes + nbytes > self.max_bytes:  # let unused buffers go first
-                keep = [b for b in held if sys.getrefcount(b) > 3]  # (+ b and the argument)
-                held[:] = keep
-                self._bytes = sum(b.nbytes for b in keep)
+                held[:] = [held[k] for k in range(len(held))
+                           if sys.getrefcount(held[k]) > unused]
+                self._bytes = sum(b.nbytes for b in held)
             if self._bytes + nbytes <= self.max_bytes:
                 held.append(raw)
                 self._bytes += nbytes
@@ -142,7 +145,8 @@ _BUFFERS = _Buffers(4 << 20, 2 << 30)
 
 
 def release_buffers() -> None:
-    """Let go of the unused buffers of large arrays kept for reuse (``_Buffers``)."""
+    """Forget the buffers kept for reuse (``_Buffers``): the unused ones are freed now, the
+    others with their arrays."""
     _BUFFERS.clear()
 
 

@@ -456,7 +456,11 @@ def test_large_buffers_are_reused_only_when_nothing_uses_them():
     assert len(pool._held) == 3  # the fourth left unregistered
     ids = [id(x) for x in held]
     del held[0]
-    assert id(pool.take(1000)) == ids[0]
+    again = pool.take(1000)
+    assert id(again) == ids[0]
+    del again
+    pool.take(1500)  # past the cap: the unused buffer is let go, the two in use stay
+    assert {id(b) for b in pool._held} == set(ids[1:3])
     K.release_buffers()
 
 
