@@ -311,7 +311,8 @@ def measure_fluxoid(op: AxialOperator, B: np.ndarray, b: np.ndarray, applied_fie
         np.ascontiguousarray(geo.region, dtype=np.int32), op.lam2, geo.theta, op.mass,
         np.ascontiguousarray(B, dtype=np.float64), float(applied_field),
         np.asarray(b, dtype=np.float64), op.hole_mass, bool(px), bool(py), THETA_MIN,
-        op.edge_cell, op.edge_hole, op.edge_w, int(depth), src_cell, src_w)
+        op.edge_cell, op.edge_hole, op.edge_w, int(depth), src_cell, src_w,
+        np.zeros(nx * ny, np.int32))  # (zero pages, mapped where the contours touch them)
     if with_counts:
         return total * h**2 - src * PHI0, absum * h**2, count
     return total * h**2 - src * PHI0, absum * h**2

@@ -139,7 +139,8 @@ def hole_edges(region, lam2, theta, hole_links, periodic_x, periodic_y, theta_mi
 
 @nb.njit(cache=True)
 def fluxoid_band(region, lam2, theta, mass, B, applied_field, b, hole_mass, periodic_x,
-                 periodic_y, theta_min, edge_cell, edge_hole, edge_w, depth, src_cell, src_w):
+                 periodic_y, theta_min, edge_cell, edge_hole, edge_w, depth, src_cell, src_w,
+                 label):
     """The sums behind ``axial.measure_fluxoid``, visiting only the cells of its contours.
 
     Hole k's set is its cells and the superconducting cells within ``depth``
@@ -149,13 +150,16 @@ def fluxoid_band(region, lam2, theta, mass, B, applied_field, b, hole_mass, peri
     (in cell units, the far value the applied field across a vacuum link),
     the sum of the magnitudes of its terms, the point sources inside, and the
     number of its superconducting cells.
-    The work is proportional to the contours' cells, not to the grid.
+    The work is proportional to the contours' cells, not to the grid: ``label``
+    (int32, one per cell, all zero) is the caller's ``np.zeros``, whose pages
+    the system maps, zeroed, only where they are touched. (Made here, the
+    array was cleared whole: 37 of the 38 ms the measurement took at 4096^2.)
     """
     nx, ny = region.shape
     nh = hole_mass.size
     Bf = B.ravel()
     R = region.ravel()
-    label = np.zeros(nx * ny, np.int32)  # grown labels (hole k + 1); pages touched near holes only
+    # label: grown labels (hole k + 1)
     cap = edge_cell.size * (2 * depth * depth + 1) + 1
     cells = np.empty(cap, np.int64)
     n = 0
