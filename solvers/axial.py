@@ -212,10 +212,10 @@ def build_operator(geo: Geometry) -> AxialOperator:
     min_lam2 = cell_arrays(region, np.ascontiguousarray(geo.penetration_depth, dtype=np.float64),
                            h**2, np.ascontiguousarray(geo.adjacent_vacuum, dtype=np.int32),
                            np.ascontiguousarray(geo.fraction, dtype=np.float64), lam2, mass)
-    diag, wx, wy, outside_w, _, hole_links = assemble(
+    diag, wx, wy, outside_w, _, hole_links, row_links = assemble(
         region, lam2, geo.theta, mass, px, py, THETA_MIN, False
     )
-    ec, eh, ew = hole_edges(region, lam2, geo.theta, hole_links, px, py, THETA_MIN)
+    ec, eh, ew = hole_edges(region, lam2, geo.theta, hole_links, row_links, px, py, THETA_MIN)
     nh = len(geo.holes)
     hole_mass = np.bincount(region.ravel()[region.ravel() > 0] - 1,
                             minlength=nh).astype(np.float64)[:nh]  # cells of each hole

@@ -34,8 +34,10 @@ def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_
     diag, wx, wy, outside_w : float64 (nx, ny)
     link_w : float64 (4, nx, ny)
         Weight of every link (only filled when ``want_links``; else 1 x 1 x 1).
-    hole_links : int64 (nx, ny)
+    hole_links : int32 (nx, ny)
         Number of links from each cell into a hole (for the edge list).
+    row_links : int32 (nx,)
+        Their sum over each row (the edge list visits only the rows that have any).
     """
     nx, ny = region.shape
     # placed apart and mapped on this thread (see kernels.spread_empty and mapped_zeros)
@@ -45,11 +47,12 @@ def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_
     outside_w = mapped_zeros((nx, ny))
     link_w = np.zeros((4, nx, ny)) if want_links else np.zeros((4, 1, 1))
     hole_links = np.zeros((nx, ny), dtype=np.int32)
+    row_links = np.zeros(nx, dtype=np.int32)
     # the arrays are made here, outside the compiled loop: numba turns every allocation in a
     # parallel function into a parallel loop of its own, which tripled the compile time
     _assemble_into(region, lam2, theta, mass, bool(periodic_x), bool(periodic_y), float(theta_min),
-                   bool(want_links), diag, wx, wy, outside_w, link_w, hole_links)
-    return diag, wx, wy, outside_w, link_w, hole_links
+                   bool(want_links), diag, wx, wy, outside_w, link_w, hole_links, row_links)
+    return diag, wx, wy, outside_w, link_w, hole_links, row_links
 
 
 @nb.njit(inline="always")
@@ -85,9 +88,10 @@ def _link(region, lam2, theta, i, j, k, nx, ny, periodic_x, periodic_y, theta_mi
 
 @nb.njit(cache=True, parallel=True)
 def _assemble_into(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_links,
-                   diag, wx, wy, outside_w, link_w, hole_links):
+                   diag, wx, wy, outside_w, link_w, hole_links, row_links):
     nx, ny = region.shape
     for i in nb.prange(nx):
+        nl = 0
         for j in range(ny):
             if region[i, j] != 0:
                 continue
@@ -104,25 +108,30 @@ def _assemble_into(region, lam2, theta, mass, periodic_x, periodic_y, theta_min,
                     outside_w[i, j] += w
                 else:
                     hole_links[i, j] += 1
+                    nl += 1
                 if want_links:
                     link_w[k, i, j] = w
                 d += w
             diag[i, j] = d
+        row_links[i] = nl
 
 
 @nb.njit(cache=True)
-def hole_edges(region, lam2, theta, hole_links, periodic_x, periodic_y, theta_min):
-    """Edge list (flat cell index, hole index, weight) of the links into holes."""
+def hole_edges(region, lam2, theta, hole_links, row_links, periodic_x, periodic_y, theta_min):
+    """Edge list (flat cell index, hole index, weight) of the links into holes, from the
+    rows that have any (``row_links``; at 4096^2, hollow cylinder: 17 ms over every row,
+    5.8-6.0 ms over the 2050 of 4096 with links)."""
     nx, ny = region.shape
     n = 0
     for i in range(nx):
-        for j in range(ny):
-            n += hole_links[i, j]
+        n += row_links[i]
     cell = np.empty(n, dtype=np.int64)
     hole = np.empty(n, dtype=np.int64)
     w = np.empty(n)
     e = 0
     for i in range(nx):
+        if row_links[i] == 0:
+            continue
         for j in range(ny):
             if hole_links[i, j] == 0:
                 continue
