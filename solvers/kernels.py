@@ -81,7 +81,7 @@ def spread_empty(shape, dtype=float, reuse=True) -> np.ndarray:
     nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
     if not SPREAD or nbytes < SPREAD_MIN_BYTES:
         return np.empty(shape, dt)
-    n = nbytes + _SPREAD_SPAN + 4096
+    n = spread_bytes(nbytes)
     raw = _BUFFERS.take(n) if reuse else np.empty(n, np.uint8)
     start = (-raw.ctypes.data) % 4096 + (next(_spread_count) * _SPREAD_STEP) % _SPREAD_SPAN
     return raw[start:start + nbytes].view(dt).reshape(shape)

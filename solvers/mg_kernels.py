@@ -1365,28 +1365,6 @@ def triad(a, b, c, s):
         a[i] = b[i] + s * c[i]
 
 
-@nb.njit(parallel=True, **_FAST)
-def stream_runs(u, out, sp, slo, shi):
-    """out = 2 u on the runs of active cells, returning u . out: the memory traffic of A p
-    over the same runs (one array read, one written) without its stencil, the benchmarks'
-    reference for what the runs' access pattern allows."""
-    nx, ny = u.shape
-    U = u.ravel()
-    O = out.ravel()
-    acc = 0.0
-    for i in nb.prange(nx):
-        t = 0.0
-        k0 = nb.uint64(i * ny)
-        for g in range(sp[i], sp[i + 1]):
-            for jj in range(slo[g], shi[g]):
-                k = k0 + nb.uint64(jj)
-                v = 2.0 * U[k]
-                O[k] = v
-                t += U[k] * v
-        acc += t
-    return acc
-
-
 @nb.njit(parallel=True, **_OPTS)
 def prolong_runs(xc, fx, fy, x, sp, slo, shi):
     """x = P xc (piecewise constant) on the runs of active cells; the full-multigrid start."""

@@ -227,7 +227,7 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
         "operator A p (+ p.Ap)": (
             lambda: MK.apply_dot(p, op.diag, op.wx, op.wy, q, *S, L.ck, L.key), 16 + 24 * g),
         # the access pattern's own limit: A p's traffic over the same runs, without a stencil
-        _STREAM: (lambda: MK.stream_runs(p, q, *S), 16),
+        _STREAM: (lambda: MK.scale_runs(p, 2.0, q, *S), 16),
         "r -= a q (+ r.r)": (update_r, 24 + f),
         "x += a p, p = z + b p": (update_xp, 32 + f),
         _DOWN: (down, (2.25 + 3 * g) * f),
