@@ -65,6 +65,15 @@ def _row_end(i, c, nx, ny, h):
 
 
 @nb.njit(inline="always")
+def _const_run(P, ob, S, s0, Q, om, op, ol, orr, a, b, c, d, lo, hi):
+    # P[ob + J] = (S[s0 + J] + a Q[om + J] + b Q[op + J] + c (Q[ol + J] + Q[orr + J])) d for
+    # the pairs J of a run of constant stencil: a half-sweep's cells of one colour there
+    for JJ in range(lo, hi):
+        J = nb.uint64(JJ)
+        P[ob + J] = (S[s0 + J] + a * Q[om + J] + b * Q[op + J] + c * (Q[ol + J] + Q[orr + J])) * d
+
+
+@nb.njit(inline="always")
 def _half(RS, rc, Q, om, o0, op, P, ob, D, WX, WY, i, c, nx, ny, h, sp, slo, shi, ck, ct):
     # P[ob + J] = colour c (0 red, 1 black) of row i swept from the other colour's rows
     # i - 1, i, i + 1 at Q[om:], Q[o0:], Q[op:] (compact); the row's right side of colour c
@@ -78,14 +87,8 @@ def _half(RS, rc, Q, om, o0, op, P, ob, D, WX, WY, i, c, nx, ny, h, sp, slo, shi
                  + WY[k0 + jm] * Q[o0 + hl] + WY[k0 + j] * Q[o0]) * D[k0 + j]
     for g in range(sp[i], sp[i + 1]):
         if ck[g]:  # (a constant run starts and ends on even columns, inside [2, ny - 2])
-            di = ct[g, 0]
-            wm = ct[g, 3]
-            wp = ct[g, 4]
-            wq = ct[g, 5]
-            for JJ in range(slo[g] >> 1, shi[g] >> 1):
-                J = nb.uint64(JJ)
-                P[ob + J] = (RS[rc + J] + wm * Q[om + J] + wp * Q[op + J]
-                             + wq * (Q[ol + J] + Q[orr + J])) * di
+            _const_run(P, ob, RS, rc, Q, om, op, ol, orr, ct[g, 3], ct[g, 4], ct[g, 5],
+                       ct[g, 0], slo[g] >> 1, shi[g] >> 1)
             continue
         jlo = max(slo[g], 1)
         jhi = min(shi[g], ny - 1)
@@ -114,15 +117,10 @@ def _pre_black(Q, rm, r0, rp, P, ob, D, WX, WY, i, nx, ny, h, sp, slo, shi, ck, 
                  + WY[k0 + jm] * (Q[r0 + hl] * D[k0 + jm])
                  + WY[k0 + j] * (Q[r0] * D[k0 + jp])) * D[k0 + j]
     for g in range(sp[i], sp[i + 1]):
-        if ck[g]:
+        if ck[g]:  # (the red neighbours r / d formed with the run's constant 1 / d)
             di = ct[g, 0]
-            am = ct[g, 3] * ct[g, 1]
-            ap = ct[g, 4] * ct[g, 2]
-            ay = ct[g, 5] * di
-            for JJ in range(slo[g] >> 1, shi[g] >> 1):
-                J = nb.uint64(JJ)
-                P[ob + J] = (Q[rb + J] + am * Q[rm + J] + ap * Q[rp + J]
-                             + ay * (Q[ol + J] + Q[orr + J])) * di
+            _const_run(P, ob, Q, rb, Q, rm, rp, ol, orr, ct[g, 3] * ct[g, 1],
+                       ct[g, 4] * ct[g, 2], ct[g, 5] * di, di, slo[g] >> 1, shi[g] >> 1)
             continue
         jlo = max(slo[g], 1)
         jhi = min(shi[g], ny - 1)
