@@ -521,6 +521,60 @@ def test_active_segments_cover_exactly_the_unknowns():
     assert np.array_equal(same[:, 2:-1], flags[:, 2:-1]) and same[:, 2:-1].any()
 
 
+def _runs_by_rule(active_row, min_gap):
+    """Runs of a row by their definition: a new run starts at an active cell more than
+    ``min_gap`` columns past the last active cell, and ends one past its last one."""
+    lo, hi = [], []
+    last = None
+    for j in np.flatnonzero(active_row):
+        if last is None or j - last > min_gap:
+            lo.append(j)
+            hi.append(j + 1)
+        hi[-1] = j + 1
+        last = j
+    return lo, hi
+
+
+@pytest.mark.parametrize("min_gap", [2, 5, 16])
+def test_scanned_runs_follow_their_definition(min_gap):
+    """Rows of random gaps and runs, many more per row than the scan keeps aside (the rest
+    are found again), every length from 1 cell across the scan's blocks of 8; and the
+    count of couplings to cells that are not unknowns, against numpy."""
+    rng = np.random.default_rng(min_gap)
+    nx, ny = 40, 503
+    act = np.zeros((nx, ny), bool)
+    for i in range(nx):
+        j = int(rng.integers(0, 3))
+        on = bool(rng.integers(0, 2))
+        while j < ny:
+            # runs of 1 to 11 cells, gaps about as often shorter than min_gap as longer
+            n = int(rng.integers(1, 12 if on else 2 * min_gap + 3))
+            act[i, j:j + n] = on
+            j += n
+            on = not on
+    act[5] = True
+    act[6] = False
+    d = np.where(act, 4.0, 0.0)
+    wx = np.where(act & np.roll(act, -1, 0), 1.0, 0.0)
+    wy = np.where(act & np.roll(act, -1, 1), 1.0, 0.0)
+    sp_, lo, hi = MK.active_segments(d, wx, wy, min_gap)
+    assert np.diff(sp_).max() > MK._RUNS_KEPT
+    for i in range(nx):
+        want = _runs_by_rule(act[i], min_gap)
+        assert [lo[sp_[i]:sp_[i + 1]].tolist(), hi[sp_[i]:sp_[i + 1]].tolist()] == list(want)
+    assert MK.scan_level(d, wx, wy, min_gap)[1] == np.count_nonzero(act)
+    # couplings that reach a cell that is not an unknown: counted, and the runs refused
+    wx[act & ~np.roll(act, -1, 0)] = 1.0
+    wy[:, -1] = np.where(act[:, -1], 1.0, 0.0)  # (the +y neighbour of the last column wraps)
+    bad = np.count_nonzero((wx != 0) & ~(act & np.roll(act, -1, 0)))
+    bad += np.count_nonzero((wy != 0) & ~(act & np.roll(act, -1, 1)))
+    none = np.empty((nx, 0), np.int64)
+    got = MK._segment_counts(d, wx, wy, min_gap, np.empty(nx, np.int64), none, none,
+                             MK._NO_FLAGS, *MK._NO_ARRAYS)[0]
+    assert bad > 0 and got == bad
+    assert MK.active_segments(d, wx, wy, min_gap) is None
+
+
 def _every_cell(scan):
     """scan_level, with every cell visited."""
     return lambda d, wx, wy, gap, same, arrays, coarse=None: (
