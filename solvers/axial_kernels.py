@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .kernels import mapped_zeros
+from .kernels import mapped_empty
 
 _DI = np.array([1, -1, 0, 0], dtype=np.int64)
 _DJ = np.array([0, 0, 1, -1], dtype=np.int64)
@@ -40,11 +40,12 @@ def assemble(region, lam2, theta, mass, periodic_x, periodic_y, theta_min, want_
         Their sum over each row (the edge list visits only the rows that have any).
     """
     nx, ny = region.shape
-    # placed apart and mapped on this thread (see kernels.spread_empty and mapped_zeros)
-    diag = mapped_zeros((nx, ny))
-    wx = mapped_zeros((nx, ny))
-    wy = mapped_zeros((nx, ny))
-    outside_w = mapped_zeros((nx, ny))
+    # placed apart and mapped on this thread, not filled: the assembly writes every cell
+    # (see kernels.spread_empty and mapped_empty)
+    diag = mapped_empty((nx, ny))
+    wx = mapped_empty((nx, ny))
+    wy = mapped_empty((nx, ny))
+    outside_w = mapped_empty((nx, ny))
     link_w = np.zeros((4, nx, ny)) if want_links else np.zeros((4, 1, 1))
     hole_links = np.zeros((nx, ny), dtype=np.int32)
     row_links = np.zeros(nx, dtype=np.int32)
@@ -93,26 +94,33 @@ def _assemble_into(region, lam2, theta, mass, periodic_x, periodic_y, theta_min,
     for i in nb.prange(nx):
         nl = 0
         for j in range(ny):
-            if region[i, j] != 0:
-                continue
-            d = mass[i, j]
-            for k in range(4):
-                _, nbreg, w = _link(region, lam2, theta, i, j, k, nx, ny, periodic_x,
-                                    periodic_y, theta_min)
-                if nbreg == 0:
-                    if k == 0:
-                        wx[i, j] = w
-                    elif k == 2:
-                        wy[i, j] = w
-                elif nbreg == -1:
-                    outside_w[i, j] += w
-                else:
-                    hole_links[i, j] += 1
-                    nl += 1
-                if want_links:
-                    link_w[k, i, j] = w
-                d += w
+            # every cell written (the arrays come unfilled: zeros off the superconductor)
+            d = 0.0
+            cx = 0.0
+            cy = 0.0
+            out = 0.0
+            if region[i, j] == 0:
+                d = mass[i, j]
+                for k in range(4):
+                    _, nbreg, w = _link(region, lam2, theta, i, j, k, nx, ny, periodic_x,
+                                        periodic_y, theta_min)
+                    if nbreg == 0:
+                        if k == 0:
+                            cx = w
+                        elif k == 2:
+                            cy = w
+                    elif nbreg == -1:
+                        out += w
+                    else:
+                        hole_links[i, j] += 1
+                        nl += 1
+                    if want_links:
+                        link_w[k, i, j] = w
+                    d += w
             diag[i, j] = d
+            wx[i, j] = cx
+            wy[i, j] = cy
+            outside_w[i, j] = out
         row_links[i] = nl
 
 

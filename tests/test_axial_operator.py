@@ -39,6 +39,28 @@ def test_operator_is_spd_and_matrix_free_equals_assembled(geo):
     assert np.all(out_u[~op.unknown] == 0)
 
 
+def test_operator_built_in_reused_buffers_equals_one_built_in_fresh_memory():
+    """The assembly writes every cell of its coefficient arrays: built again into the
+    buffers an earlier operator left full of NaN, it is the same to the last bit."""
+    K = fx.solvers.kernels
+    K.release_buffers()
+    geo = fx.meshes.plate_with_holes(3e-6, 1.2e-6, 2, hole_radius=0.3e-6,
+                                     penetration_depth=LAM, spacing=LAM / 80)
+    first = build_operator(geo)
+    assert first.diag.nbytes >= K._BUFFERS.min_bytes  # (big enough to be kept for reuse)
+    fresh = {k: getattr(first, k).copy() for k in ("diag", "wx", "wy", "outside_w")}
+    bases = set()
+    for k in fresh:
+        getattr(first, k)[...] = np.nan
+        bases.add(id(getattr(first, k).base))
+    del first
+    again = build_operator(geo)
+    assert {id(getattr(again, k).base) for k in fresh} == bases  # the same buffers
+    for k, v in fresh.items():
+        assert np.array_equal(getattr(again, k), v)
+    K.release_buffers()
+
+
 def test_iterative_agrees_with_direct():
     geo = fx.meshes.plate_with_holes(3e-6, 1.2e-6, 2, hole_radius=0.3e-6, penetration_depth=LAM,
                                      spacing=LAM / 6)

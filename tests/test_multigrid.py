@@ -452,12 +452,15 @@ def test_large_buffers_are_reused_only_when_nothing_uses_them():
     c = K.spread_empty((1024, 1024))
     assert id(c.base) == first  # now unused: taken again
     pool = K._Buffers(1, 3000)  # at most 3000 bytes registered
-    held = [pool.take(1000) for _ in range(4)]
+    taken = [pool.take(1000) for _ in range(4)]
+    assert all(fresh for _, fresh in taken)
+    held = [x for x, _ in taken]
+    del taken
     assert len(pool._held) == 3  # the fourth left unregistered
     ids = [id(x) for x in held]
     del held[0]
-    again = pool.take(1000)
-    assert id(again) == ids[0]
+    again, fresh = pool.take(1000)
+    assert id(again) == ids[0] and not fresh
     del again
     pool.take(1500)  # past the cap: the unused buffer is let go, the two in use stay
     assert {id(b) for b in pool._held} == set(ids[1:3])
