@@ -259,11 +259,17 @@ def _scan_row(diag, wx, wy, min_gap, counts, rlo, rhi, same, inv_d, wxl, wyl, i)
         _same_flags(diag, wx, wy, i, 2, ny - 1, same[i])
     if inv_d.size:
         for j in range(ny):
-            v = D[j]
-            inv_d[i, j] = 1.0 / v if v > 0.0 else 0.0
-            wxl[i, j] = WX[j]
-            wyl[i, j] = WY[j]
+            _level_cell(D, WX, WY, inv_d[i], wxl[i], wyl[i], j)
     return nbad, na
+
+
+@nb.njit(inline="always")
+def _level_cell(D, WX, WY, inv_d, wxl, wyl, j):
+    # cell j of a row of the level's arrays: inv_d = 1 / d (0 where d <= 0), wxl, wyl
+    v = D[j]
+    inv_d[j] = 1.0 / v if v > 0.0 else 0.0
+    wxl[j] = WX[j]
+    wyl[j] = WY[j]
 
 
 @nb.njit(**_OPTS)
@@ -277,14 +283,9 @@ def _flags_arrays(d, wx, wy, i, same, inv_d, wxl, wyl):
         v = D0[j]
         same[j] = ((v > 0.0) & (v == D0[k]) & (DM[j] == DM[k]) & (DP[j] == DP[k])
                    & (WM[j] == WM[k]) & (WP[j] == WP[k]) & (WY[j] == WY[k]))
-        inv_d[j] = 1.0 / v if v > 0.0 else 0.0
-        wxl[j] = WP[j]
-        wyl[j] = WY[j]
+        _level_cell(D0, WP, WY, inv_d, wxl, wyl, j)
     for j in (0, 1, ny - 1):
-        v = D0[j]
-        inv_d[j] = 1.0 / v if v > 0.0 else 0.0
-        wxl[j] = WP[j]
-        wyl[j] = WY[j]
+        _level_cell(D0, WP, WY, inv_d, wxl, wyl, j)
 
 
 @nb.njit(parallel=True, **_OPTS)
