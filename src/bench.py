@@ -170,17 +170,26 @@ def _threading_layer():
 
 # -- roofline -------------------------------------------------------------------------------
 
-def triad_bandwidth(n_elements: int, threads: int, reps: int) -> float:
-    """STREAM triad a = b + s c in GB/s (24 bytes per element)."""
+_TRIAD_BYTES = 24.0  # per element: b and c read, a written
+
+
+def _triad(n_elements: int):
+    """The STREAM triad a = b + s c over ``n_elements``, as a call."""
     from .solvers import mg_kernels as MK
 
     a = np.empty(n_elements)
     b = np.random.default_rng(0).random(n_elements)
     c = np.random.default_rng(1).random(n_elements)
+    return lambda: MK.triad(a, b, c, 3.0)
+
+
+def triad_bandwidth(n_elements: int, threads: int, reps: int) -> float:
+    """STREAM triad a = b + s c in GB/s (24 bytes per element)."""
+    triad = _triad(n_elements)
     with _threads(threads):
-        MK.triad(a, b, c, 3.0)
-        t = _timeit(lambda: MK.triad(a, b, c, 3.0), reps)
-    return 24.0 * n_elements / t / 1e9
+        triad()
+        t = _timeit(triad, reps)
+    return _TRIAD_BYTES * n_elements / t / 1e9
 
 
 def kernel_roofline(n: int, threads: int, reps: int) -> dict:
@@ -248,10 +257,7 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
     # their reference: a triad over as many elements as they visit cells, so that its working
     # set (and what of it the caches hold) is about theirs
     n_ws = max(int(visited), 1 << 16)
-    ta = np.empty(n_ws)
-    tb = np.random.default_rng(0).random(n_ws)
-    tc = np.random.default_rng(1).random(n_ws)
-    cases[_TRIAD_WS] = (lambda: MK.triad(ta, tb, tc, 3.0), None)
+    cases[_TRIAD_WS] = (_triad(n_ws), None)
     with _threads(threads):
         for fun, _ in cases.values():
             fun()
@@ -266,7 +272,8 @@ def kernel_roofline(n: int, threads: int, reps: int) -> dict:
         for name, (_, nbytes) in cases.items():
             t = _median(ts[name])
             if nbytes is None:
-                out[name] = {"ms": 1e3 * t, "GBs": 24.0 * n_ws / t / 1e9, "elements": n_ws}
+                out[name] = {"ms": 1e3 * t, "GBs": _TRIAD_BYTES * n_ws / t / 1e9,
+                             "elements": n_ws}
                 continue
             out[name] = {"ms": 1e3 * t, "bytes_per_cell": nbytes, "GBs": nbytes * visited / t / 1e9,
                          "visited_fraction": L.active_fraction,
