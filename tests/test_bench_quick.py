@@ -18,4 +18,7 @@ def test_bench_quick_runs(tmp_path):
     md = (tmp_path / "performance-quick.md").read_text()
     assert md.startswith("## Performance") and "| 1024^2 |" in md
     assert (tmp_path / "bench-quick.png").stat().st_size > 0
+    # a fresh process starts from the kernels this run left in the cache (the cold cache
+    # is the full run's)
+    assert res["compile"]["cold_s"] is None and 0 < res["compile"]["warm_s"] < 30
 
