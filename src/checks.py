@@ -78,3 +78,20 @@ def scalar_field(name: str, value) -> float | None:
             raise ParameterError(f"{name} must be finite, got {value!r}")
         return v
     return None
+
+
+def fluxoid_numbers(geo, fluxoid):
+    """The fluxoid numbers n_k of a cross-section's holes as an int64 array: integers, one
+    per hole in ``geo.holes`` order (default all 0)."""
+    import numpy as np
+
+    nh = len(geo.holes)
+    if fluxoid is None:
+        return np.zeros(nh, dtype=np.int64)
+    out = integers("fluxoid", fluxoid)
+    if len(out) != nh:
+        raise ParameterError(
+            f"fluxoid has {len(out)} number(s) but the geometry has {nh} hole(s); give one integer "
+            "per hole, in geometry.holes order"
+        )
+    return np.array(out, dtype=np.int64)

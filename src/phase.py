@@ -49,6 +49,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 from .constants import PHI0
 from .errors import ParameterError
 from .meshes.raster import DIRECTIONS, neighbour
+from .vortices import locate_vortex, vortex_sources
 
 #: A measured winding must lie this close to an integer (else the contour cuts a core).
 WINDING_TOL = 1e-3
@@ -122,8 +123,6 @@ def _gather_cores(sol, dv, dh) -> None:
     (times the sign) around the vortex's cell and zero around every other cell.
     Inside the core, where psi vanishes, theta has no physical meaning anyway.
     """
-    from .api import _locate_vortex, vortex_sources
-
     geo = sol.geometry
     g = geo.grid
     nx, ny = g.shape
@@ -144,7 +143,7 @@ def _gather_cores(sol, dv, dh) -> None:
             dh[I, 0] += t
 
     for v in sol.vortices:
-        iv, jv = _locate_vortex(geo, v)
+        iv, jv = locate_vortex(geo, v)
         _, src = vortex_sources(geo, [v])
         for i, j, w, s in src:
             t = -2 * np.pi * w * s

@@ -9,9 +9,13 @@ import numpy as np
 
 from . import npz
 from .constants import PHI0
+from .errors import VerificationError
 from .meshes.geometry import Geometry
 
 FORMAT_VERSION = 1
+
+#: Relative tolerance, against the size of its terms, for the measured fluxoid.
+FLUXOID_RTOL = 1e-8
 
 
 class Solution:
@@ -241,13 +245,14 @@ class Solution:
         vortex alone in the same geometry (with zero field and fluxoids). The
         force from its own image in the boundaries is therefore not included.
         """
-        from .api import solve
+        from .solvers.options import SolverOptions
+        from .vortices import vortex_sources
 
         out = []
+        zero = np.zeros(len(self.geometry.holes), dtype=np.int64)
         for v in self.vortices:
-            alone = solve(self.geometry, applied_field=0.0,
-                          fluxoid=np.zeros(len(self.geometry.holes), dtype=np.int64),
-                          vortices=[v])
+            vort, sources = vortex_sources(self.geometry, [v])
+            alone = axial_solution(self.geometry, 0.0, zero, vort, sources, SolverOptions())
             jx, jy = self.current_at(v[0], v[1])
             ax, ay = alone.current_at(v[0], v[1])
             s = v[2]
@@ -367,3 +372,64 @@ class Solution:
 
 
 __all__ = ["Solution"]
+
+
+def axial_solution(geometry: Geometry, applied_field: float, n, vortices, sources, options,
+                   core_holes=()) -> Solution:
+    """Solve the axial problem (PHYSICS.md, problem A) for checked inputs and return its
+    verified Solution.
+
+    ``n``: the holes' fluxoid numbers (``checks.fluxoid_numbers``); ``vortices`` and
+    ``sources``: the parsed vortices and their sources on the grid
+    (``vortices.vortex_sources``); ``options``: a SolverOptions. The solve checks its
+    residual (``solvers.run.solve_axial``) and then the measured fluxoid of every hole
+    (:func:`verify_fluxoid`); either raises rather than return a wrong field.
+    """
+    import math
+
+    from .solvers import kernels as K
+    from .solvers.axial import build_operator, full_field
+    from .solvers.run import solve_axial
+
+    op = build_operator(geometry)
+    rhs = op.rhs(applied_field, n, sources)
+    res = solve_axial(geometry, rhs, options, operator=op)
+    # the final residual's norm, in the operator's units (bounds the fluxoid check below);
+    # a numba reduction, not BLAS, whose threads spin after a call on the cores the next
+    # solve's threads need
+    rhs_norm = math.sqrt(K.dot(rhs[0], rhs[0]) + float(rhs[1] @ rhs[1]))
+    B = full_field(op, res.u, res.b, applied_field, overwrite=True)  # res.u: this solve's own
+    sol = Solution(geometry, B, res.b, applied_field=applied_field, fluxoid_numbers=n,
+                   vortices=vortices, sources=sources, residual=res.residual,
+                   iterations=res.iterations, method=res.method, operator=op)
+    sol.core_holes = tuple(core_holes)
+    verify_fluxoid(sol, options, res.residual * rhs_norm)
+    return sol
+
+
+def verify_fluxoid(sol: Solution, options, residual_norm: float = 0.0) -> None:
+    """Check the measured fluxoid of every hole against n_k Phi0.
+
+    The measured value is the sum of the discrete equations over the cells of
+    a contour and the hole's row, so it differs from n_k Phi0 by the sum of
+    their residuals: at most sqrt(count + 1) h^2 ||r|| (Cauchy-Schwarz, count
+    the contour's cells, ``residual_norm`` = ||r|| of the solve), and by
+    round-off (relative to the scale of the sum's terms). Ten times that
+    bound is allowed; a wrong field (a broken hole coupling, a lost source)
+    misses it by orders of magnitude.
+    """
+    if not len(sol.geometry.holes):
+        return
+    measured, scale, count = sol._fluxoid_measured
+    target = sol.fluxoid_numbers * PHI0
+    tol = max(FLUXOID_RTOL, 100.0 * options.tol)
+    h2 = sol.geometry.grid.spacing ** 2
+    allowed = (tol * np.maximum(scale, PHI0 * 1e-6)
+               + 10.0 * h2 * np.sqrt(count + 1.0) * residual_norm)
+    bad = np.abs(measured - target) > allowed
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise VerificationError(
+            f"hole {k}: measured fluxoid {measured[k] / PHI0:.10g} Phi0 differs from the imposed "
+            f"{sol.fluxoid_numbers[k]} Phi0 beyond round-off; the solve is not trustworthy"
+        )

@@ -259,11 +259,15 @@ def solve_transverse(geometry: Geometry, applied_field=0.0, currents=None, fluxo
                              phase_gradients=phases, tied=groups, solver=solver, options=opts,
                              material=material, temperature=temperature)
     _verify(sol, opts)
-    if has_axial:
-        from .api import solve as _solve
+    if has_axial:  # the axial problem of Bz, the holes' fluxoids and the vortices (as fx.solve)
+        from .checks import fluxoid_numbers
+        from .solution import axial_solution
+        from .vortices import vortex_sources
 
-        axial = _solve(geo, applied_field=bz, fluxoid=fluxoid, vortices=vortices, options=opts)
-        return CombinedSolution(sol, axial)
+        n = fluxoid_numbers(geo, fluxoid)
+        vort, sources = vortex_sources(geo, getattr(geo, "vortices", None) if vortices is None
+                                       else vortices)
+        return CombinedSolution(sol, axial_solution(geo, bz, n, vort, sources, opts))
     return sol
 
 
