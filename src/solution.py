@@ -1,4 +1,5 @@
-"""Solutions: fields, currents and the derived physics of a solve."""
+"""Solutions of the axial problem: the solve that makes and verifies one (``axial_solution``),
+its fields, currents and derived physics."""
 
 from __future__ import annotations
 
