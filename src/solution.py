@@ -3,6 +3,7 @@ its fields, currents and derived physics."""
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from pathlib import Path
 
@@ -372,8 +373,6 @@ class Solution:
                 f"n={self.fluxoid_numbers.tolist()}, residual={self.residual:.2e})")
 
 
-__all__ = ["Solution"]
-
 
 def axial_solution(geometry: Geometry, applied_field: float, n, vortices, sources, options,
                    core_holes=()) -> Solution:
@@ -386,8 +385,6 @@ def axial_solution(geometry: Geometry, applied_field: float, n, vortices, source
     residual (``solvers.run.solve_axial``) and then the measured fluxoid of every hole
     (:func:`verify_fluxoid`); either raises rather than return a wrong field.
     """
-    import math
-
     from .solvers import kernels as K
     from .solvers.axial import build_operator, full_field
     from .solvers.run import solve_axial
@@ -434,3 +431,6 @@ def verify_fluxoid(sol: Solution, options, residual_norm: float = 0.0) -> None:
             f"hole {k}: measured fluxoid {measured[k] / PHI0:.10g} Phi0 differs from the imposed "
             f"{sol.fluxoid_numbers[k]} Phi0 beyond round-off; the solve is not trustworthy"
         )
+
+
+__all__ = ["Solution", "axial_solution", "verify_fluxoid"]
