@@ -366,3 +366,34 @@ def test_fluxoid_of_any_interior_contour_is_quantized_from_the_current():
                    method="direct")
     assert fluxoid(sol, *inner[0]) == pytest.approx(2.0, abs=1e-9)
     assert fluxoid(sol, *outer) == pytest.approx(3.0, abs=1e-9)
+
+
+def test_fluxoid_check_rejects_a_field_that_misses_the_fluxoid():
+    """The check every axial solve ends with (``solution.verify_fluxoid``) passes the solve's
+    own field and rejects fields that miss n Phi0: the same field claimed for another
+    fluxoid number, and the field with its superconducting cells off by one part in a
+    million, which the residual of a direct solve (~1e-14) cannot explain. One part in
+    10^11 is within the check's round-off allowance."""
+    from fluxoid.errors import VerificationError
+    from fluxoid.solution import Solution, verify_fluxoid
+
+    geo = fx.meshes.hollow_cylinder(1.0e-6, 1.5e-6, penetration_depth=0.2e-6, spacing=25e-9)
+    sol = fx.solve(geo, applied_field=0.5e-3, fluxoid=[1])
+    opts = fx.SolverOptions()
+    sc = geo.superconductor
+
+    def claimed(B, n):
+        return Solution(geo, B, sol.hole_field, applied_field=0.5e-3, fluxoid_numbers=[n],
+                        operator=sol.operator)
+
+    verify_fluxoid(claimed(sol.B, 1), opts)
+    with pytest.raises(VerificationError, match="hole 0"):
+        verify_fluxoid(claimed(sol.B, 2), opts)
+    for rel, wrong in ((1e-6, True), (1e-11, False)):
+        B = sol.B.copy()
+        B[sc] *= 1.0 + rel
+        if wrong:
+            with pytest.raises(VerificationError, match="hole 0"):
+                verify_fluxoid(claimed(B, 1), opts)
+        else:
+            verify_fluxoid(claimed(B, 1), opts)
