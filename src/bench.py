@@ -106,17 +106,23 @@ def right_side(op, applied_field: float = 1.0):
 #: in four runs. pyamg's solves take seconds, and so average such scatter within each one.
 PEER_REPS = 5
 
+
 def _median(xs):
     return float(statistics.median(xs))
 
 
-def _timeit(f, reps):
+def _timed(f, reps):
+    """(median wall time of ``reps`` calls of f, the last call's result)."""
     ts = []
     for _ in range(reps):
         t = time.perf_counter()
-        f()
+        out = f()
         ts.append(time.perf_counter() - t)
-    return _median(ts)
+    return _median(ts), out
+
+
+def _timeit(f, reps):
+    return _timed(f, reps)[0]
 
 
 class _threads:
@@ -699,12 +705,8 @@ def run(quick: bool = False, rounds: int = 3, out_dir: Path | None = None, spsol
                         continue
                     if cyc != "W" and not times[key]:
                         fluxoid_solve(op, rhs, cycle=cyc)  # compile outside the timing
-                    ts = []
-                    for _ in range(PEER_REPS):
-                        t = time.perf_counter()
-                        si = fluxoid_solve(op, rhs, cycle=cyc)
-                        ts.append(time.perf_counter() - t)
-                    times[key].append(_median(ts))
+                    t, si = _timed(lambda c=cyc: fluxoid_solve(op, rhs, cycle=c), PEER_REPS)
+                    times[key].append(t)
                     its[key] = (si.iterations, si.residual)
             its["fluxoid_fresh_2t"] = its["fluxoid_2t"]
             if have_pyamg:
@@ -727,12 +729,8 @@ def run(quick: bool = False, rounds: int = 3, out_dir: Path | None = None, spsol
             tsp = time.perf_counter() - t
             with _threads(2):
                 fluxoid_solve(opx, rx)
-                tf = []
-                for _ in range(rounds * PEER_REPS):
-                    t = time.perf_counter()
-                    fluxoid_solve(opx, rx)
-                    tf.append(time.perf_counter() - t)
-            sp = {"n": spsolve_max, "s": tsp, "residual": res, "fluxoid_2t_s": _median(tf)}
+                tf = _timeit(lambda: fluxoid_solve(opx, rx), rounds * PEER_REPS)
+            sp = {"n": spsolve_max, "s": tsp, "residual": res, "fluxoid_2t_s": tf}
     finally:
         if limiter is not None:
             limiter.restore_original_limits()
