@@ -9,7 +9,7 @@ from .errors import ParameterError
 from .meshes.geometry import Geometry
 from .solution import axial_solution
 from .solvers.options import SolverOptions
-from .vortices import cored_geometry, vortex_sources
+from .vortices import cored_geometry, given_vortices, vortex_sources
 
 
 def _applied_field(value):
@@ -129,8 +129,7 @@ def solve(geometry, applied_field=0.0, fluxoid=None, *, vortices=None, vortex_co
                                 vortices=vortices, options=options, phase_gradients=phase_gradients,
                                 tied=tied)
     n = fluxoid_numbers(geometry, fluxoid)
-    if vortices is None:
-        vortices = getattr(geometry, "vortices", None)
+    vortices = given_vortices(geometry, vortices)
     core_holes = ()
     if vortex_core == "hole" and vortices is not None and len(vortices):
         cored, mapping, vort = cored_geometry(geometry, vortices)

@@ -81,6 +81,7 @@ class StateBasis:
     def __init__(self, geometry, *, vortices=None, options=None, **option_kwargs):
         from .api import solve
         from .meshes.geometry import Geometry
+        from .vortices import given_vortices
 
         if not isinstance(geometry, Geometry):
             raise ParameterError(
@@ -92,8 +93,7 @@ class StateBasis:
         self.n_holes = nh
         kw = dict(options=options, **option_kwargs)
         zeros = np.zeros(nh, dtype=np.int64)
-        if vortices is None:
-            vortices = getattr(geometry, "vortices", None)
+        vortices = given_vortices(geometry, vortices)
         self.vortices = list(vortices) if vortices else []
         basis = [solve(geometry, applied_field=BASIS_FIELD, fluxoid=zeros, vortices=[], **kw)]
         for k in range(nh):

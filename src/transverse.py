@@ -262,11 +262,10 @@ def solve_transverse(geometry: Geometry, applied_field=0.0, currents=None, fluxo
     if has_axial:  # the axial problem of Bz, the holes' fluxoids and the vortices (as fx.solve)
         from .checks import fluxoid_numbers
         from .solution import axial_solution
-        from .vortices import vortex_sources
+        from .vortices import given_vortices, vortex_sources
 
         n = fluxoid_numbers(geo, fluxoid)
-        vort, sources = vortex_sources(geo, getattr(geo, "vortices", None) if vortices is None
-                                       else vortices)
+        vort, sources = vortex_sources(geo, given_vortices(geo, vortices))
         return CombinedSolution(sol, axial_solution(geo, bz, n, vort, sources, opts))
     return sol
 

@@ -131,6 +131,12 @@ def _point_core(geo: Geometry, t, i: int, j: int) -> list:
     return [(a, b, w) for (a, b), w in out.items()]
 
 
+def given_vortices(geo: Geometry, vortices):
+    """The vortices of a solve: ``vortices`` if given, else the geometry's own (a vortex
+    lattice's ``geometry.vortices``), else None."""
+    return getattr(geo, "vortices", None) if vortices is None else vortices
+
+
 def vortex_sources(geo: Geometry, vortices) -> tuple[list, list]:
     """Turn vortex positions into sources of +-Phi0 on the grid.
 
